@@ -1,0 +1,49 @@
+# Opora — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: run setup install test lint types unit browser bench clean messages
+
+run: setup
+	@bash scripts/serve.sh
+
+setup: install
+	@$(MANAGE) migrate --noinput -v0
+	@$(MANAGE) collectstatic --noinput -v0
+	@$(MANAGE) seed_demo --if-empty
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+test: install lint types unit
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: install
+	$(BIN)/mypy .
+
+# All pytest tests, browser tests included (they need Debian's chromium at /usr/bin/chromium).
+unit: install
+	$(BIN)/pytest -q
+
+browser: install
+	$(BIN)/pytest -q tests/browser
+
+bench: install
+	$(BIN)/python bench/run.py
+
+messages: install
+	$(MANAGE) makemessages -l ru --no-location --ignore=.venv --ignore=var --ignore=static
+	$(MANAGE) compilemessages --ignore=.venv
+
+clean:
+	rm -rf var/static var/test*.sqlite3

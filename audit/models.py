@@ -1,0 +1,108 @@
+"""The append-only, hash-chained journal of every read and change of personal data."""
+
+import hashlib
+import json
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Action(models.TextChoices):
+    VIEW = "view", _("viewed")
+    SEARCH = "search", _("searched")
+    CREATE = "create", _("created")
+    CHANGE = "change", _("changed")
+    DELETE = "delete", _("deleted")
+    EXPORT = "export", _("exported")
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AuditEvent(models.Model):
+    """One journal entry. ``hash`` covers every other column and the previous entry's hash.
+
+    The database refuses UPDATE and DELETE on this table (triggers in migration 0002); the model refuses
+    them too, so a mistake in code fails loudly instead of rewriting history.
+    """
+
+    seq = models.PositiveBigIntegerField(_("number"), unique=True)
+    at = models.DateTimeField(_("time"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    actor_username = models.CharField(_("user name"), max_length=150, blank=True)
+    actor_roles = models.CharField(_("roles"), max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, default="ui")
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    object_type = models.CharField(_("record type"), max_length=100)
+    object_id = models.CharField(_("record"), max_length=64, blank=True)
+    person_id = models.BigIntegerField(_("citizen"), null=True, blank=True, db_index=True)
+    fields = models.JSONField(_("fields"), default=list, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("The audit journal is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("The audit journal is append-only.")
+
+    def canonical(self) -> bytes:
+        payload: dict[str, Any] = {
+            "seq": self.seq,
+            "at": self.at.isoformat(timespec="microseconds"),
+            "actor": self.actor_id,
+            "actor_username": self.actor_username,
+            "actor_roles": self.actor_roles,
+            "ip": self.ip_address,
+            "channel": self.channel,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "person": self.person_id,
+            "fields": self.fields,
+            "details": self.details,
+            "prev": self.prev_hash,
+        }
+        return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical()).hexdigest()
+
+
+GENESIS_HASH = "0" * 64
+
+
+class ChainHead(models.Model):
+    """The single row that serialises appends: its lock orders the chain on PostgreSQL."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        verbose_name = _("journal head")
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash[:12]}"

@@ -1,0 +1,118 @@
+"""Writing to and checking the journal. Other apps call :func:`record` and nothing else."""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import models, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from audit.models import GENESIS_HASH, Action, AuditEvent, ChainHead
+from core.roles import user_roles
+
+# Values of these fields never go into the journal, only the fact that they changed.
+SENSITIVE_FIELDS = frozenset({"snils", "oms_number", "birth_date", "number", "phone", "address", "evidence"})
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(
+    *,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    action: Action | str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    person_id: int | None = None,
+    fields: Iterable[str] = (),
+    details: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+    channel: str = "ui",
+) -> AuditEvent:
+    """Append one entry. Joins the caller's transaction, so the entry commits with the change."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    authenticated = actor is not None and actor.is_authenticated
+    with transaction.atomic():
+        head, _created = ChainHead.objects.select_for_update().get_or_create(pk=1)
+        event = AuditEvent(
+            seq=head.seq + 1,
+            at=timezone.now(),
+            actor_id=actor.pk if authenticated else None,  # type: ignore[union-attr]
+            actor_username=actor.get_username() if authenticated else "",  # type: ignore[union-attr]
+            actor_roles=",".join(sorted(user_roles(actor))) if authenticated else "",  # type: ignore[arg-type]
+            ip_address=client_ip(request),
+            channel=channel,
+            action=str(action),
+            object_type=object_type,
+            object_id=str(object_id),
+            person_id=person_id,
+            fields=sorted(set(fields)),
+            details=details or {},
+            prev_hash=head.hash,
+        )
+        event.hash = event.compute_hash()
+        event.save(force_insert=True)
+        ChainHead.objects.filter(pk=1).update(seq=event.seq, hash=event.hash)
+    return event
+
+
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return sorted(name for name in after if before.get(name) != after.get(name))
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    problems: list[str]
+
+
+def _iter_events(batch: int = 5000) -> Iterator[AuditEvent]:
+    last = 0
+    while True:
+        chunk = list(AuditEvent.objects.filter(seq__gt=last).order_by("seq")[:batch])
+        if not chunk:
+            return
+        yield from chunk
+        last = chunk[-1].seq
+
+
+def verify_chain(max_problems: int = 20) -> VerifyResult:
+    """Walk the journal in order and recompute every hash.
+
+    Detects an edited entry (its hash no longer matches), a deleted or inserted entry (a gap in the
+    numbering or a broken link to the previous hash) and a cut tail (the head no longer matches).
+    """
+    problems: list[str] = []
+    expected_seq = 1
+    prev = GENESIS_HASH
+    checked = 0
+    for event in _iter_events():
+        checked += 1
+        if event.seq != expected_seq:
+            problems.append(f"entries {expected_seq}..{event.seq - 1} are missing")
+        if event.prev_hash != prev:
+            problems.append(f"entry {event.seq} does not link to the entry before it")
+        if event.compute_hash() != event.hash:
+            problems.append(f"entry {event.seq} was changed after it was written")
+        prev = event.hash
+        expected_seq = event.seq + 1
+        if len(problems) >= max_problems:
+            break
+    head = ChainHead.objects.filter(pk=1).first()
+    if len(problems) < max_problems:
+        head_seq = head.seq if head else 0
+        head_hash = head.hash if head else GENESIS_HASH
+        if head_seq != expected_seq - 1 or head_hash != prev:
+            problems.append(
+                f"the journal ends at entry {expected_seq - 1} but the head says {head_seq}: entries were removed"
+            )
+    return VerifyResult(ok=not problems, checked=checked, problems=problems)

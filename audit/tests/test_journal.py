@@ -1,0 +1,98 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+
+from audit import guard
+from audit import services as audit
+from audit.models import AppendOnlyError, AuditEvent
+
+
+def _write(n, user=None):
+    return [
+        audit.record(actor=user, action="view", object_type="people.person", object_id=i, person_id=i)
+        for i in range(1, n + 1)
+    ]
+
+
+def _drop_guard_triggers():
+    """What only a database superuser could do: switch off the append-only triggers."""
+    guard.remove(connection)
+
+
+@pytest.mark.django_db
+def test_entries_are_chained_to_the_previous_hash(make_user):
+    events = _write(3, make_user("operator"))
+    assert events[0].prev_hash == "0" * 64
+    assert events[1].prev_hash == events[0].hash
+    assert events[2].prev_hash == events[1].hash
+    assert [e.seq for e in events] == [1, 2, 3]
+    assert audit.verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_journal_entry_records_who_and_roles_but_not_values(make_user):
+    user = make_user("supervisor")
+    event = audit.record(
+        actor=user,
+        action="change",
+        object_type="people.person",
+        object_id=7,
+        person_id=7,
+        fields=["snils", "surname"],
+    )
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.actor_username == user.username
+    assert stored.actor_roles == "supervisor"
+    assert stored.fields == ["snils", "surname"]
+    assert "112" not in str(stored.details)
+
+
+@pytest.mark.django_db
+def test_model_refuses_to_update_or_delete_an_entry():
+    event = _write(1)[0]
+    event.object_id = "999"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_refuses_update_and_delete_even_with_raw_sql():
+    _write(2)
+    for sql in ("UPDATE audit_auditevent SET object_id = 'x'", "DELETE FROM audit_auditevent"):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert AuditEvent.objects.count() == 2
+    assert audit.verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_detects_an_edited_entry():
+    _write(5)
+    _drop_guard_triggers()
+    AuditEvent.objects.filter(seq=3).update(object_id="42")
+    result = audit.verify_chain()
+    assert not result.ok
+    assert any("entry 3 was changed" in p for p in result.problems)
+    with pytest.raises(CommandError):
+        call_command("audit_verify")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_detects_a_deleted_entry_in_the_middle_and_at_the_end():
+    _write(5)
+    _drop_guard_triggers()
+    AuditEvent.objects.filter(seq=2).delete()
+    problems = audit.verify_chain().problems
+    assert any("missing" in p for p in problems)
+    AuditEvent.objects.filter(seq=5).delete()
+    assert any("removed" in p for p in audit.verify_chain().problems)
+
+
+@pytest.mark.django_db
+def test_audit_verify_command_reports_an_intact_journal(capsys):
+    _write(4)
+    call_command("audit_verify")
+    assert "4 entries verified" in capsys.readouterr().out

@@ -1,0 +1,202 @@
+"""Benchmarks of Opora, run by `make bench`; results go to docs/benchmarks.md.
+
+Registry look-up: the operator's search by phone and by name over BENCH_PEOPLE citizens (default
+500 000) on SQLite and on PostgreSQL. Each query runs through the same code the search page uses
+(people.selectors.parse_query + search_people). The baseline is a primary-key read of one person on
+the same database: the cheapest query there is, so the ratio says what the search costs on top of it.
+"""
+
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PEOPLE = int(os.environ.get("BENCH_PEOPLE", "500000"))
+QUERIES = int(os.environ.get("BENCH_QUERIES", "2000"))
+PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/opora_bench")
+SQLITE_URL = f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+RESULTS = ROOT / "bench" / "results"
+
+
+def _manage(url: str, *args: str) -> None:
+    env = {**os.environ, "OPORA_DATABASE_URL": url}
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, env=env, cwd=ROOT)
+
+
+def _ensure_pg_database() -> None:
+    base, name = PG_URL.rsplit("/", 1)
+    import psycopg
+
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def prepare(url: str) -> float:
+    """Migrate and seed; returns seconds spent seeding (0 if the data was already there)."""
+    _manage(url, "migrate", "--noinput", "-v0")
+    started = time.perf_counter()
+    _manage(url, "seed_demo", "--people", str(PEOPLE), "--seed", "7")
+    return time.perf_counter() - started
+
+
+def measure(url: str) -> dict:
+    """Runs in a child process so that Django is configured for exactly one database."""
+    env = {**os.environ, "OPORA_DATABASE_URL": url, "BENCH_CHILD": "1"}
+    out = subprocess.run([sys.executable, __file__], check=True, env=env, cwd=ROOT, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _stats(samples: list[float]) -> dict:
+    return {
+        "n": len(samples),
+        "median_ms": round(statistics.median(samples) * 1000, 3),
+        "p99_ms": round(_percentile(samples, 0.99) * 1000, 3),
+        "max_ms": round(max(samples) * 1000, 3),
+    }
+
+
+def child() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opora.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from people.models import Person, PersonPhone
+    from people.selectors import parse_query, primary_phones, search_people
+
+    rng = random.Random(42)
+    count = Person.objects.count()
+    max_id = Person.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    ids = [rng.randint(1, max_id) for _ in range(QUERIES)]
+    numbers = list(PersonPhone.objects.filter(person_id__in=ids).values_list("number", flat=True))
+    people = list(Person.objects.filter(id__in=ids).values_list("surname", "given_name", "patronymic"))
+    formats = [
+        lambda n: f"8 ({n[2:5]}) {n[5:8]}-{n[8:10]}-{n[10:12]}",
+        lambda n: f"+7 {n[2:5]} {n[5:8]} {n[8:10]} {n[10:12]}",
+        lambda n: "8" + n[2:],
+    ]
+    phone_queries = [rng.choice(formats)(n) for n in numbers][:QUERIES]
+    name_queries = [
+        rng.choice([f"{s} {g[0]}.{p[0]}.", f"{s} {g}", s[: max(3, len(s) - 2)] + f" {g[0]}."]) for s, g, p in people
+    ][:QUERIES]
+
+    def run(queries: list[str]) -> tuple[list[float], int]:
+        times, found = [], 0
+        for q in queries:
+            started = time.perf_counter()
+            results = search_people(parse_query(q))
+            primary_phones(results)
+            times.append(time.perf_counter() - started)
+            found += bool(results)
+        return times, found
+
+    run(phone_queries[:100])  # warm caches
+    run(name_queries[:100])
+    baseline = []
+    for pk in ids:
+        started = time.perf_counter()
+        Person.objects.filter(pk=pk).first()
+        baseline.append(time.perf_counter() - started)
+    phone_times, phone_found = run(phone_queries)
+    name_times, name_found = run(name_queries)
+    print(
+        json.dumps(
+            {
+                "vendor": connection.vendor,
+                "people": count,
+                "phones": PersonPhone.objects.count(),
+                "baseline_pk_read": _stats(baseline),
+                "phone": {**_stats(phone_times), "found_share": round(phone_found / len(phone_queries), 4)},
+                "name": {**_stats(name_times), "found_share": round(name_found / len(name_queries), 4)},
+            }
+        )
+    )
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    except OSError:
+        mem_kb = 0
+    return f"{cpu}, {os.cpu_count()} cores, {mem_kb // 1024 // 1024} GiB RAM, {platform.system()} {platform.release()}"
+
+
+def write_report(results: dict[str, dict], seeding: dict[str, float]) -> None:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Produced by `make bench` (bench/run.py); do not edit by hand, run it again.",
+        "",
+        f"- Machine: {machine()}",
+        f"- Python {platform.python_version()}; date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        f"- Data: {PEOPLE:,} citizens from `seed_demo --seed 7`; {QUERIES:,} queries of each kind, random"
+        " existing citizens, phones typed in three common formats, names as `Surname I.P.`, `Surname Given`"
+        " or a surname prefix with one initial.",
+        "- Baseline: reading one person by primary key on the same database (`ratio` = median / baseline median).",
+        "",
+        "## Registry look-up (people.selectors.search_people)",
+        "",
+        "| database | people | query | median ms | p99 ms | max ms | ratio to baseline | found | target p99 |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, r in results.items():
+        base = r["baseline_pk_read"]["median_ms"]
+        lines.append(
+            f"| {name} | {r['people']:,} | primary-key read (baseline) | {base} | "
+            f"{r['baseline_pk_read']['p99_ms']} | {r['baseline_pk_read']['max_ms']} | 1.0 | — | — |"
+        )
+        for kind, target in (("phone", 5), ("name", 50)):
+            s = r[kind]
+            verdict = "met" if s["p99_ms"] < target else "MISSED"
+            lines.append(
+                f"| {name} | {r['people']:,} | {kind} | {s['median_ms']} | {s['p99_ms']} | {s['max_ms']} | "
+                f"{s['median_ms'] / base:.1f} | {s['found_share']:.0%} | < {target} ms: {verdict} |"
+            )
+    lines += [
+        "",
+        "Seeding time (first run only): " + ", ".join(f"{k}: {v:.0f} s" for k, v in seeding.items()),
+        "",
+    ]
+    (ROOT / "docs" / "benchmarks.md").write_text("\n".join(lines))
+
+
+def main() -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (ROOT / "var").mkdir(exist_ok=True)
+    results, seeding = {}, {}
+    targets = {"SQLite": SQLITE_URL}
+    if os.environ.get("BENCH_SKIP_POSTGRES") != "1":
+        _ensure_pg_database()
+        targets["PostgreSQL"] = PG_URL
+    for name, url in targets.items():
+        print(f"== {name}: preparing {PEOPLE:,} people", flush=True)
+        seeding[name] = prepare(url)
+        print(f"== {name}: measuring", flush=True)
+        results[name] = measure(url)
+        print(json.dumps(results[name], indent=1), flush=True)
+    (RESULTS / "registry.json").write_text(json.dumps(results, indent=1))
+    write_report(results, seeding)
+    print("written docs/benchmarks.md")
+
+
+if __name__ == "__main__":
+    child() if os.environ.get("BENCH_CHILD") == "1" else main()

@@ -1,0 +1,56 @@
+"""Project-wide test fixtures."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from core.roles import Role
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings: object) -> None:
+    """Tests render templates without running collectstatic first."""
+    settings.STORAGES = {  # type: ignore[attr-defined]
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def make_user(db: None):  # type: ignore[no-untyped-def]
+    """A user with one role: ``make_user("operator")``."""
+    counter = {"n": 0}
+
+    def make(role: str | Role, username: str | None = None, **extra: object) -> User:
+        counter["n"] += 1
+        user = User.objects.create_user(username=username or f"{role}-{counter['n']}", password=None, **extra)
+        user.groups.add(Group.objects.get_or_create(name=str(role))[0])
+        return user
+
+    return make
+
+
+@pytest.fixture
+def _clear_audit_journal(transactional_db: None) -> object:
+    """Transactional tests end with a flush, which the append-only journal would refuse."""
+    yield
+    from django.db import connection
+
+    from audit import guard
+    from audit.models import ChainHead
+
+    guard.remove(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent")
+    ChainHead.objects.update_or_create(pk=1, defaults={"seq": 0, "hash": "0" * 64})
+    guard.install(connection)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+            "live_server" in getattr(item, "fixturenames", ())
+        )
+        if transactional:
+            item.fixturenames.append("_clear_audit_journal")  # type: ignore[attr-defined]

@@ -1,0 +1,72 @@
+"""Every access rule of Opora, in one place: by role and by relationship.
+
+Views and API endpoints ask ``user.has_perm(<name>, obj)``; the rules below answer. The matrix test
+(core/tests/test_permission_matrix.py) walks every role against every view and endpoint.
+Rules look at objects by attribute only, so `core` does not import the domain apps.
+"""
+
+from typing import Any
+
+import rules
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from core.roles import Role, user_roles
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def role_is(*roles: str) -> rules.Predicate:
+    name = "role_is:" + ",".join(roles)
+
+    @rules.predicate(name=name)
+    def check(user: User) -> bool:
+        return bool(user_roles(user).intersection(roles))
+
+    return check
+
+
+def served_district_ids(user: User) -> frozenset[int]:
+    """Districts the user's organisation serves, plus the user's own districts (cached per user)."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached: frozenset[int] | None = getattr(user, "_opora_districts", None)
+    if cached is None:
+        worker = getattr(user, "worker", None)
+        ids: set[int] = set()
+        if worker is not None:
+            ids.update(worker.districts.values_list("id", flat=True))
+            if worker.organisation_id:
+                ids.update(worker.organisation.districts.values_list("id", flat=True))
+        cached = frozenset(ids)
+        user._opora_districts = cached  # type: ignore[attr-defined]
+    return cached
+
+
+@rules.predicate
+def person_in_served_districts(user: User, person: Any) -> bool:
+    if person is None:
+        return True
+    return getattr(person, "district_id", None) in served_district_ids(user)
+
+
+is_administrator = role_is(Role.ADMINISTRATOR)
+is_supervisor = role_is(Role.SUPERVISOR)
+is_dispatcher = role_is(Role.DISPATCHER)
+
+# Roles that work with citizens' records across the city: the call centre takes calls from anywhere,
+# hospital staff and personal assistants see patients from any district.
+citywide_person_roles = role_is(Role.OPERATOR, Role.COORDINATOR, Role.PSYCHOLOGIST, Role.NAVIGATOR, Role.SUPERVISOR)
+citywide_person_editors = role_is(Role.OPERATOR, Role.COORDINATOR, Role.NAVIGATOR, Role.SUPERVISOR)
+district_dispatcher = is_dispatcher & person_in_served_districts
+
+# --- people ---
+rules.add_perm("people.search_person", citywide_person_roles | is_dispatcher)
+rules.add_perm("people.view_person", citywide_person_roles | district_dispatcher)
+rules.add_perm("people.add_person", citywide_person_editors | is_dispatcher)
+rules.add_perm("people.change_person", citywide_person_editors | district_dispatcher)
+
+# --- audit ---
+rules.add_perm("audit.view_person_journal", is_supervisor)
+
+# --- administration ---
+rules.add_perm("core.use_admin", is_administrator)

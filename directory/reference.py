@@ -1,0 +1,358 @@
+"""Load the reference data every installation needs: territory, programmes, skills, organisations, roles.
+
+Used by ``load_reference`` and ``seed_demo``; safe to run on every start. The territory (okrugs and
+districts) always follows the CSV shipped in ``data/``. Programmes, skills and organisations are
+created once and afterwards belong to the administrators: a restart never overwrites what they
+changed in the admin. ``--overwrite`` resets them to the built-in values.
+"""
+
+import csv
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from faker.providers.address.ru_RU import Provider as RussianAddresses
+
+from core.roles import Role
+from core.validators import fold_name
+from directory.models import District, Okrug, Organisation, Programme, Skill
+
+DISTRICTS_CSV = Path("data") / "moscow_districts.csv"
+
+DISTRICT_KINDS = {
+    "район": District.Kind.DISTRICT,
+    "поселение": District.Kind.SETTLEMENT,
+    "городской округ": District.Kind.URBAN_OKRUG,
+}
+
+PROGRAMMES: dict[str, tuple[str, str]] = {
+    "social_assistant": (
+        "Мой социальный помощник",
+        "Помощь пожилым и маломобильным москвичам: покупка и доставка продуктов и лекарств, бытовая "
+        "помощь, выгул животных, восстановление документов, связь с родственниками. Заявки принимает "
+        "колл-центр по телефону +7 495 870-45-09, выполняют социальные работники и волонтёры ТЦСО.",
+    ),
+    "home_care": (
+        "Социальное обслуживание на дому",
+        "Регулярные посещения социального работника на дому по индивидуальной программе "
+        "предоставления социальных услуг, которую составляет ТЦСО района.",
+    ),
+    "hospital_coordination": (
+        "Социальные координаторы в больницах",
+        "Социальные координаторы в городских больницах помогают пациентам в трудной жизненной "
+        "ситуации: связываются с родственниками, восстанавливают документы, оформляют помощь и "
+        "передают человека ТЦСО по месту жительства после выписки.",
+    ),
+    "psych_support": (
+        "Психологическая поддержка",
+        "Бесплатные консультации психологов, группы поддержки и круглосуточная горячая линия для "
+        "москвичей, их родных и близких.",
+    ),
+    "oncology_navigation": (
+        "Персональный помощник для онкопациентов",
+        "Персональный помощник сопровождает пациента с подозрением на онкологическое заболевание или "
+        "с подтверждённым диагнозом: записывает на обследования и консультации в центры амбулаторной "
+        "онкологической помощи, напоминает о визитах и отвечает на вопросы.",
+    ),
+}
+
+SKILLS: dict[str, str] = {
+    "car": "Есть автомобиль",
+    "heavy_loads": "Переноска тяжестей",
+    "psychology": "Психологическая помощь",
+    "medical": "Медицинское образование",
+    "pets": "Выгул животных",
+    "cash": "Работа с наличными (покупки)",
+}
+
+CALL_CENTRE_NAME = "Колл-центр «Мой социальный помощник»"
+PSYCH_SERVICE_NAME = "Московская служба психологической помощи населению"
+DISTRICTS_PER_TCSO = 4
+# Okrugs far from the centre, with few people, get one hospital instead of two.
+ONE_HOSPITAL_OKRUGS = frozenset({"ЗелАО", "ТАО", "НАО"})
+ONCOLOGY_CENTRES = 3
+
+TCSO_HOURS = "пн–пт 08:00–20:00"
+HOSPITAL_HOURS = "круглосуточно"
+POLYCLINIC_HOURS = "пн–пт 08:00–20:00, сб 09:00–15:00"
+ONCOLOGY_HOURS = "пн–пт 08:00–20:00"
+
+# Administrators keep the reference data in the Django admin; every other role works through Opora's own
+# screens, where access is decided by the rules in core, not by model permissions.
+ADMINISTRATOR_AUTH_MODELS = ("user", "group")
+ADMINISTRATOR_AUTH_ACTIONS = ("view", "add", "change")
+ADMINISTRATOR_DIRECTORY_ACTIONS = ("view", "add", "change", "delete")
+
+_STREETS = sorted({*RussianAddresses.street_titles, *RussianAddresses.street_titles_noflex})
+
+
+@dataclass(frozen=True)
+class DistrictRow:
+    okrug_code: str
+    okrug_name: str
+    name: str
+    kind: str
+    population: int
+
+
+@dataclass(frozen=True)
+class OrganisationSpec:
+    kind: str
+    name: str
+    okrug_code: str | None = None
+    district_names: tuple[str, ...] = ()
+    programme_codes: tuple[str, ...] = ()
+    address: str = ""
+    phone: str = ""
+    working_hours: str = ""
+    short_name: str = ""
+
+
+@dataclass
+class LoadResult:
+    created: dict[str, int] = field(default_factory=dict)
+
+    def count(self, what: str, created: bool) -> None:
+        self.created[what] = self.created.get(what, 0) + int(created)
+
+
+def read_districts(path: Path) -> list[DistrictRow]:
+    rows: list[DistrictRow] = []
+    with path.open(encoding="utf-8", newline="") as source:
+        for line, row in enumerate(csv.DictReader(source), start=2):
+            try:
+                kind = DISTRICT_KINDS[row["kind"].strip()]
+                rows.append(
+                    DistrictRow(
+                        okrug_code=row["okrug_code"].strip(),
+                        okrug_name=row["okrug_name"].strip(),
+                        name=row["district"].strip(),
+                        kind=kind,
+                        population=int(row["population"]),
+                    )
+                )
+            except (KeyError, ValueError) as exc:
+                raise ValueError(f"{path}, line {line}: cannot read {row!r} ({exc})") from exc
+    return rows
+
+
+def _street_address(seed: str) -> tuple[str, str]:
+    """A plausible Moscow address and a city phone, always the same for the same ``seed``."""
+    rng = random.Random(seed)
+    address = f"г. Москва, ул. {rng.choice(_STREETS)}, д. {rng.randint(1, 60)}"
+    phone = f"+7495{rng.randint(2_000_000, 9_999_999)}"
+    return address, phone
+
+
+def district_groups(names: list[str], size: int = DISTRICTS_PER_TCSO) -> list[tuple[str, ...]]:
+    """Split ``names`` into the fewest groups of at most ``size``, as even as possible (13 -> 4+3+3+3)."""
+    count = -(-len(names) // size)
+    groups: list[tuple[str, ...]] = []
+    start = 0
+    for index in range(count):
+        length = len(names) // count + (1 if index < len(names) % count else 0)
+        groups.append(tuple(names[start : start + length]))
+        start += length
+    return groups
+
+
+def plan_organisations(rows: list[DistrictRow]) -> list[OrganisationSpec]:
+    """The organisations of the demo city, derived deterministically from the districts."""
+    by_okrug: dict[str, list[str]] = {}
+    for row in rows:
+        by_okrug.setdefault(row.okrug_code, []).append(row.name)
+    okrug_codes = sorted(by_okrug)
+
+    specs = [
+        OrganisationSpec(
+            kind=Organisation.Kind.CALL_CENTRE,
+            name=CALL_CENTRE_NAME,
+            short_name="Колл-центр",
+            programme_codes=("social_assistant",),
+            phone="+74958704509",
+            working_hours="ежедневно 08:00–21:00",
+        )
+    ]
+
+    # One TCSO per group of at most four alphabetically adjacent districts of an okrug.
+    for code in okrug_codes:
+        for group in district_groups(sorted(by_okrug[code], key=fold_name)):
+            name = f"ТЦСО «{group[0]}»"
+            address, phone = _street_address(name)
+            specs.append(
+                OrganisationSpec(
+                    kind=Organisation.Kind.TCSO,
+                    name=name,
+                    okrug_code=code,
+                    district_names=group,
+                    programme_codes=("social_assistant", "home_care"),
+                    address=address,
+                    phone=phone,
+                    working_hours=TCSO_HOURS,
+                )
+            )
+
+    hospitals: list[OrganisationSpec] = []
+    for code in okrug_codes:
+        for _ in range(1 if code in ONE_HOSPITAL_OKRUGS else 2):
+            name = f"ГКБ № {len(hospitals) + 1}"
+            address, phone = _street_address(name)
+            hospitals.append(
+                OrganisationSpec(
+                    kind=Organisation.Kind.HOSPITAL,
+                    name=name,
+                    okrug_code=code,
+                    programme_codes=("hospital_coordination", "psych_support"),
+                    address=address,
+                    phone=phone,
+                    working_hours=HOSPITAL_HOURS,
+                )
+            )
+    specs.extend(hospitals)
+
+    for number, code in enumerate(okrug_codes, start=1):
+        name = f"Городская поликлиника № {number}"
+        address, phone = _street_address(name)
+        specs.append(
+            OrganisationSpec(
+                kind=Organisation.Kind.POLYCLINIC,
+                name=name,
+                okrug_code=code,
+                address=address,
+                phone=phone,
+                working_hours=POLYCLINIC_HOURS,
+            )
+        )
+
+    # Outpatient oncology centres work inside hospitals; take hospitals spread across the okrugs.
+    step = max(1, len(hospitals) // ONCOLOGY_CENTRES)
+    for hospital in hospitals[::step][:ONCOLOGY_CENTRES]:
+        _, phone = _street_address(f"ЦАОП {hospital.name}")
+        specs.append(
+            OrganisationSpec(
+                kind=Organisation.Kind.ONCOLOGY_CENTRE,
+                name=f"ЦАОП {hospital.name}",
+                okrug_code=hospital.okrug_code,
+                programme_codes=("oncology_navigation", "psych_support"),
+                address=hospital.address,
+                phone=phone,
+                working_hours=ONCOLOGY_HOURS,
+            )
+        )
+
+    specs.append(
+        OrganisationSpec(
+            kind=Organisation.Kind.PSYCH_SERVICE,
+            name=PSYCH_SERVICE_NAME,
+            short_name="МСППН",
+            programme_codes=("psych_support",),
+            working_hours="круглосуточно, телефон 051 (с мобильного +7 495 051)",
+        )
+    )
+    return specs
+
+
+def load_territory(rows: list[DistrictRow], result: LoadResult) -> dict[str, District]:
+    okrugs: dict[str, Okrug] = {}
+    for row in rows:
+        if row.okrug_code not in okrugs:
+            okrugs[row.okrug_code], created = Okrug.objects.update_or_create(
+                code=row.okrug_code, defaults={"name": row.okrug_name}
+            )
+            result.count("okrugs", created)
+    existing = {d.name: d for d in District.objects.all()}
+    districts: dict[str, District] = {}
+    for row in rows:
+        wanted = {"okrug_id": okrugs[row.okrug_code].pk, "kind": row.kind, "population": row.population}
+        district = existing.get(row.name)
+        # Compare first so that a restart with an unchanged CSV writes nothing.
+        if district is None or any(getattr(district, k) != v for k, v in wanted.items()):
+            district, created = District.objects.update_or_create(name=row.name, defaults=wanted)
+            result.count("districts", created)
+        districts[row.name] = district
+    return districts
+
+
+def _create_or_overwrite(
+    model: Any, overwrite: bool, lookup: dict[str, Any], values: dict[str, Any]
+) -> tuple[Any, bool]:
+    if overwrite:
+        return model.objects.update_or_create(**lookup, defaults=values)
+    return model.objects.get_or_create(**lookup, defaults=values)
+
+
+def load_catalogues(overwrite: bool, result: LoadResult) -> dict[str, Programme]:
+    programmes: dict[str, Programme] = {}
+    for code, (name, description) in PROGRAMMES.items():
+        programmes[code], created = _create_or_overwrite(
+            Programme, overwrite, {"code": code}, {"name": name, "description": description}
+        )
+        result.count("programmes", created)
+    for code, name in SKILLS.items():
+        _, created = _create_or_overwrite(Skill, overwrite, {"code": code}, {"name": name})
+        result.count("skills", created)
+    return programmes
+
+
+def load_organisations(
+    specs: list[OrganisationSpec],
+    districts: dict[str, District],
+    programmes: dict[str, Programme],
+    overwrite: bool,
+    result: LoadResult,
+) -> None:
+    okrugs = {o.code: o for o in Okrug.objects.all()}
+    for spec in specs:
+        values = {
+            "kind": spec.kind,
+            "short_name": spec.short_name,
+            "okrug": okrugs[spec.okrug_code] if spec.okrug_code else None,
+            "address": spec.address,
+            "phone": spec.phone,
+            "working_hours": spec.working_hours,
+        }
+        organisation, created = _create_or_overwrite(Organisation, overwrite, {"name": spec.name}, values)
+        result.count("organisations", created)
+        if created or overwrite:
+            organisation.districts.set([districts[name] for name in spec.district_names])
+            organisation.programmes.set([programmes[code] for code in spec.programme_codes])
+
+
+def administrator_permission_codenames() -> dict[str, list[str]]:
+    directory_models = [m._meta.model_name for m in apps.get_app_config("directory").get_models()]
+    return {
+        "directory": [f"{a}_{m}" for m in directory_models for a in ADMINISTRATOR_DIRECTORY_ACTIONS],
+        "auth": [f"{a}_{m}" for m in ADMINISTRATOR_AUTH_MODELS for a in ADMINISTRATOR_AUTH_ACTIONS],
+    }
+
+
+def load_roles(result: LoadResult | None = None) -> None:
+    """Make sure every role group exists and administrators hold their admin permissions."""
+    result = result or LoadResult()
+    groups = {}
+    for role in Role:
+        groups[role.value], created = Group.objects.get_or_create(name=role.value)
+        result.count("groups", created)
+
+    wanted = administrator_permission_codenames()
+
+    def find() -> list[Permission]:
+        found: list[Permission] = []
+        for app_label, codenames in wanted.items():
+            found += Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+        return found
+
+    permissions = find()
+    if len(permissions) < sum(len(c) for c in wanted.values()):
+        # Normally made by migrate's post_migrate signal; make them if this database skipped it.
+        for app_label in wanted:
+            create_permissions(apps.get_app_config(app_label), verbosity=0)
+        permissions = find()
+    administrator = groups[Role.ADMINISTRATOR.value]
+    missing = set(permissions) - set(administrator.permissions.all())
+    if missing:
+        administrator.permissions.add(*missing)

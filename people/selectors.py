@@ -1,0 +1,217 @@
+"""Read queries on the registry: the operator's search and the duplicate check."""
+
+import datetime
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from core.permissions import citywide_person_roles, served_district_ids
+from core.validators import digits, fold_name, normalise_snils, try_normalise_phone
+from people.models import ContactPerson, Person, PersonPhone
+
+MAX_RESULTS = 50
+_DATE = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_NAME_TOKEN = re.compile(r"[^\w\-]+")
+
+
+@dataclass
+class SearchQuery:
+    """What an operator typed, understood: phone, SNILS, birth date and/or name parts."""
+
+    raw: str
+    phone: str | None = None
+    snils: str | None = None
+    birth_date: datetime.date | None = None
+    name_tokens: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        parts = [k for k in ("phone", "snils", "birth_date") if getattr(self, k)]
+        if self.name_tokens:
+            parts.append("name")
+        return "+".join(parts) or "empty"
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.phone or self.snils or self.birth_date or self.name_tokens)
+
+
+def parse_date(text: str) -> datetime.date | None:
+    match = _DATE.match(text) or _ISO_DATE.match(text)
+    if not match:
+        return None
+    a, b, c = (int(g) for g in match.groups())
+    try:
+        return datetime.date(c, b, a) if _DATE.match(text) else datetime.date(a, b, c)
+    except ValueError:
+        return None
+
+
+def parse_query(raw: str) -> SearchQuery:
+    """Understand a search box: ``8 (916) 123-45-67``, ``112-233-445 95``, ``Иванов И.И. 01.02.1940``."""
+    query = SearchQuery(raw=raw)
+    text = (raw or "").strip()
+    if not text:
+        return query
+    # A string made only of digits and phone punctuation is a phone or a SNILS.
+    if re.fullmatch(r"[\d\s()+\-.]+", text) and not parse_date(text):
+        number = digits(text)
+        if len(number) == 11 and not text.lstrip().startswith(("+", "8", "7")):
+            try:
+                query.snils = normalise_snils(number)
+            except Exception:
+                query.snils = None
+        if not query.snils:
+            query.phone = try_normalise_phone(text)
+            if query.phone is None and len(number) == 11:
+                try:
+                    query.snils = normalise_snils(number)
+                except Exception:
+                    query.snils = None
+        return query
+    tokens: list[str] = []
+    for word in text.split():
+        date = parse_date(word)
+        if date:
+            query.birth_date = date
+            continue
+        # "И.И." and "И. И." are initials; split them into single letters.
+        pieces = [p for p in re.split(r"[.\s]+", word) if p]
+        for piece in pieces:
+            cleaned = _NAME_TOKEN.sub("", fold_name(piece))
+            if cleaned:
+                tokens.append(cleaned)
+    query.name_tokens = tuple(tokens)
+    return query
+
+
+def _prefix(field: str, prefix: str) -> Q:
+    """``field`` starts with ``prefix``, written so both databases use the index.
+
+    PostgreSQL uses the varchar_pattern_ops index for LIKE 'x%'; SQLite's LIKE is case-insensitive
+    only for ASCII and skips the index, so there we scan a key range instead (binary collation).
+    """
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__startswith": prefix})
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\U0010ffff"})
+
+
+def _name_filter(tokens: tuple[str, ...]) -> tuple[Q, Any]:
+    surname = tokens[0]
+    condition = _prefix("surname_folded", surname)
+    if len(tokens) > 1:
+        condition &= _prefix("given_name_folded", tokens[1])
+    if len(tokens) > 2:
+        condition &= _prefix("patronymic_folded", tokens[2])
+    rank = Case(When(surname_folded=surname, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return condition, rank
+
+
+def search_people(query: SearchQuery, base: QuerySet[Person] | None = None, limit: int = MAX_RESULTS) -> list[Person]:
+    """People matching ``query``, best match first.
+
+    Phone matches come first (the caller's own phone before a relative's), then exact SNILS, then name
+    matches ranked exact surname before surname prefix, narrowed by birth date when one is given.
+    """
+    people = (base if base is not None else Person.objects.all()).select_related("district")
+    if query.is_empty:
+        return []
+    if query.phone:
+        own = list(people.filter(phones__number=query.phone).distinct()[:limit])
+        seen = {p.pk for p in own}
+        relative_ids = ContactPerson.objects.filter(phone=query.phone).values_list("person_id", flat=True)
+        relatives = [p for p in people.filter(pk__in=list(relative_ids)[:limit]) if p.pk not in seen]
+        for person in relatives:
+            person.matched_as_relative = True  # type: ignore[attr-defined]
+        return (own + relatives)[:limit]
+    if query.snils:
+        return list(people.filter(snils=query.snils)[:limit])
+    qs = people
+    order: list[Any] = []
+    if query.name_tokens:
+        condition, rank = _name_filter(query.name_tokens)
+        qs = qs.filter(condition).annotate(rank=rank)
+        order.append("rank")
+    if query.birth_date:
+        qs = qs.filter(birth_date=query.birth_date)
+    order += ["surname_folded", "given_name_folded", "patronymic_folded", "birth_date", "pk"]
+    return list(qs.order_by(*order)[:limit])
+
+
+def primary_phones(people: list[Person]) -> dict[int, str]:
+    """One query for the phones shown next to search results."""
+    phones: dict[int, str] = {}
+    for person_id, number in (
+        PersonPhone.objects.filter(person_id__in=[p.pk for p in people])
+        .order_by("-is_primary", "id")
+        .values_list("person_id", "number")
+    ):
+        phones.setdefault(person_id, number)
+    return phones
+
+
+@dataclass
+class DuplicateCandidate:
+    person: Person
+    reason: str
+
+
+def _ratio(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, fold_name(a), fold_name(b)).ratio()
+
+
+def similar_names(person: Person, surname: str, given_name: str, patronymic: str = "") -> bool:
+    """Same person by name, allowing a typo: similar surname and given name, and patronymic if both have one."""
+    if _ratio(person.surname, surname) < 0.8 or _ratio(person.given_name, given_name) < 0.75:
+        return False
+    return not (person.patronymic and patronymic) or _ratio(person.patronymic, patronymic) >= 0.75
+
+
+def find_duplicates(
+    *,
+    surname: str,
+    given_name: str,
+    patronymic: str = "",
+    birth_date: datetime.date | None = None,
+    snils: str | None = None,
+    phones: list[str] | None = None,
+    exclude_pk: int | None = None,
+) -> list[DuplicateCandidate]:
+    """People who look like the one about to be saved.
+
+    Same SNILS is the same person. Otherwise a shared phone with a similar name, or the same birth date
+    with a similar name, is reported for the user to decide.
+    """
+    found: dict[int, DuplicateCandidate] = {}
+    base = Person.objects.exclude(pk=exclude_pk) if exclude_pk else Person.objects.all()
+    if snils:
+        for person in base.filter(snils=snils):
+            found[person.pk] = DuplicateCandidate(person, "snils")
+    if phones:
+        for person in base.filter(phones__number__in=phones).distinct()[:20]:
+            if person.pk not in found and similar_names(person, surname, given_name, patronymic):
+                found[person.pk] = DuplicateCandidate(person, "phone")
+    if birth_date and surname:
+        folded = fold_name(surname)
+        for person in base.filter(birth_date=birth_date).filter(_prefix("surname_folded", folded[:3]))[:20]:
+            if person.pk not in found and similar_names(person, surname, given_name, patronymic):
+                found[person.pk] = DuplicateCandidate(person, "birth_date")
+    return list(found.values())
+
+
+def visible_people(user: Any) -> QuerySet[Person]:
+    """The people ``user`` may find: city-wide roles see everyone, dispatchers their TCSO's districts.
+
+    Mirrors the ``people.view_person`` rule in core.permissions as a query, so lists never show a
+    record whose card would then be refused.
+    """
+    if citywide_person_roles.test(user):
+        return Person.objects.all()
+    if user.has_perm("people.search_person"):
+        return Person.objects.filter(district_id__in=served_district_ids(user))
+    return Person.objects.none()

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Serve Opora with the production server (gunicorn) and run the background worker beside it.
+# Stops the worker when the server stops (Ctrl+C).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+BIND=${OPORA_BIND:-127.0.0.1:8000}
+# make run serves plain HTTP on this machine; behind TLS set OPORA_HTTPS=true (the default).
+export OPORA_HTTPS=${OPORA_HTTPS:-false}
+
+"$BIN/python" manage.py db_worker --queue-name "*" &
+WORKER=$!
+trap 'kill "$WORKER" 2>/dev/null || true; wait "$WORKER" 2>/dev/null || true' EXIT INT TERM
+
+echo "Opora is at http://$BIND/  (Ctrl+C stops the server and the worker)"
+"$BIN/gunicorn" opora.wsgi:application \
+  --bind "$BIND" \
+  --workers "${OPORA_WEB_WORKERS:-3}" \
+  --threads "${OPORA_WEB_THREADS:-2}" \
+  --timeout 60 \
+  --access-logfile - \
+  --forwarded-allow-ips "${OPORA_FORWARDED_ALLOW_IPS:-127.0.0.1}"
