@@ -4,6 +4,7 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -26,7 +27,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and Person.objects.exists():
-            self.stdout.write("demo city already present")
+            self.stdout.write(f"Demo city already present: {Person.objects.count()} citizens.")
+            self.print_logins(settings.OPORA_DEMO_PASSWORD)
             return
         verbosity: int = options["verbosity"]
         call_command("load_reference", stdout=self.stdout, verbosity=verbosity)
@@ -60,8 +62,16 @@ class Command(BaseCommand):
             f"{IdentityDocument.objects.count()} documents, {Consent.objects.count()} consents, "
             f"{Worker.objects.count()} workers ({staff_added} added)."
         )
+        self.print_logins(password)
+
+    def print_logins(self, password: str) -> None:
+        usernames = [d.username for d in DEMO_USERS]
+        existing = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
+        if not existing:
+            return
         self.stdout.write("Demo logins:")
         width = max(len(d.username) for d in DEMO_USERS)
         role_width = max(len(d.role.value) for d in DEMO_USERS)
         for demo in DEMO_USERS:
-            self.stdout.write(f"  {demo.username:<{width}}  {demo.role.value:<{role_width}}  {password}")
+            if demo.username in existing:
+                self.stdout.write(f"  {demo.username:<{width}}  {demo.role.value:<{role_width}}  {password}")
