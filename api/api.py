@@ -288,9 +288,10 @@ def search_people(
     query = _search_query(q, phone, snils)
     found = selectors.search_people(query, base=selectors.visible_people(actor(request)), limit=SEARCH_WINDOW)
     page = found[offset : offset + limit]
-    phones = selectors.primary_phones(page)
     services.record_search(by=actor(request), kind=query.kind, results=page, request=request, channel="api")
-    body = PersonListOut(count=len(found), results=[person_list_item(p, phones.get(p.pk)) for p in page])
+    body = PersonListOut(
+        count=len(found), results=[person_list_item(p, getattr(p, "primary_phone", None)) for p in page]
+    )
     return json_answer(200, dump(body))
 
 
@@ -349,14 +350,7 @@ def create_person(request: HttpRequest, payload: PersonCreateIn) -> HttpResponse
 
     def action() -> Answer:
         data = person_input_for_create(payload)
-        candidates = selectors.find_duplicates(
-            surname=data.surname,
-            given_name=data.given_name,
-            patronymic=data.patronymic,
-            birth_date=data.birth_date,
-            snils=data.snils,
-            phones=[p.number for p in data.phones],
-        )
+        candidates = selectors.duplicates_for(data)
         duplicates = _duplicates_answer(request, payload, candidates)
         if duplicates is not None:
             return duplicates

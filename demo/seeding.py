@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from faker.providers.address.ru_RU import Provider as RussianAddresses
 from faker.providers.person.ru_RU import Provider as RussianNames
@@ -456,7 +456,17 @@ def seed_citizens(
         done += size
         if progress:
             progress(done)
+    refresh_statistics()
     return done
+
+
+def refresh_statistics() -> None:
+    """A bulk load leaves the query planner's statistics stale until autovacuum (PostgreSQL) or never
+    (SQLite) catches up; without them the first searches can pick sequential scans."""
+    tables = [m._meta.db_table for m in (Person, PersonPhone, ContactPerson, IdentityDocument, Consent)]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 # --- Staff -----------------------------------------------------------------------------------------

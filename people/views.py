@@ -62,7 +62,6 @@ def person_list(request: HttpRequest) -> HttpResponse:
         "q": raw,
         "query": query,
         "results": results,
-        "phones": selectors.primary_phones(results),
         "searched": not query.is_empty,
         "unparsed": bool(raw) and query.is_empty,
     }
@@ -138,14 +137,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     duplicates: list[selectors.DuplicateCandidate] = []
     if request.method == "POST" and form.is_valid() and phones.is_valid():
         data = form.to_input(phones_from(phones))
-        duplicates = selectors.find_duplicates(
-            surname=data.surname,
-            given_name=data.given_name,
-            patronymic=data.patronymic,
-            birth_date=data.birth_date,
-            snils=data.snils,
-            phones=[p.number for p in data.phones],
-        )
+        duplicates = selectors.duplicates_for(data)
         same_snils = [d for d in duplicates if d.reason == "snils"]
         if same_snils:
             form.add_error("snils", _("A citizen with this SNILS is already registered."))

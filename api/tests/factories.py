@@ -1,18 +1,15 @@
-"""Small factories for the API tests."""
+"""Factories for the API tests: the registry's own factories with the API tests' defaults."""
 
 import datetime
 
 import factory
 from django.contrib.auth.models import Group, User
 
-from core.validators import snils_checksum
-from directory.models import District, Okrug, Organisation, Worker
-from people.models import Person, PersonPhone
+from people.tests import factories as base
 
 
 def valid_snils(n: int) -> str:
-    first = f"{200000000 + n:09d}"
-    return first + f"{snils_checksum(first):02d}"
+    return base.valid_snils(100000000 + n)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -31,57 +28,36 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.groups.add(Group.objects.get_or_create(name=extracted)[0])
 
 
-class OkrugFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Okrug
-        django_get_or_create = ("code",)
-
+class OkrugFactory(base.OkrugFactory):
     code = "САО"
     name = "Северный административный округ"
 
 
-class DistrictFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = District
-
+class DistrictFactory(base.DistrictFactory):
     okrug = factory.SubFactory(OkrugFactory)
     name = factory.Sequence(lambda n: f"Район API {n}")
 
 
-class OrganisationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Organisation
-
-    kind = Organisation.Kind.TCSO
+class OrganisationFactory(base.OrganisationFactory):
     name = factory.Sequence(lambda n: f"ТЦСО API № {n}")
 
 
-class WorkerFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Worker
-
+class WorkerFactory(base.WorkerFactory):
     surname = "Кузнецова"
     given_name = "Анна"
     organisation = factory.SubFactory(OrganisationFactory)
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Person
-
+class PersonFactory(base.PersonFactory):
     surname = "Петрова"
     given_name = "Галина"
     patronymic = "Ивановна"
     birth_date = datetime.date(1941, 6, 22)
-    sex = "female"
     district = factory.SubFactory(DistrictFactory)
+    address = ""
     snils = factory.Sequence(valid_snils)
 
 
-class PhoneFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = PersonPhone
-
+class PhoneFactory(base.PhoneFactory):
     person = factory.SubFactory(PersonFactory)
     number = factory.Sequence(lambda n: f"+7925{2000000 + n:07d}")
-    is_primary = True

@@ -95,3 +95,21 @@ def test_same_birth_date_and_similar_name_is_a_possible_duplicate():
     existing = PersonFactory(surname="Сидорова", given_name="Анна", birth_date=datetime.date(1941, 5, 9))
     found = find_duplicates(surname="Сидорова", given_name="Ана", birth_date=datetime.date(1941, 5, 9))
     assert [d.person for d in found] == [existing]
+
+
+def test_phone_search_respects_the_base_queryset_and_shows_district_and_primary_phone():
+    from people.models import Person
+
+    district = DistrictFactory(name="Бирюлёво Восточное")
+    inside = PersonFactory(surname="Внутри", district=district)
+    outside = PersonFactory(surname="Снаружи")
+    PhoneFactory(person=inside, number="+79160000077", is_primary=False)
+    PhoneFactory(person=inside, number="+79160000078", is_primary=True)
+    PhoneFactory(person=outside, number="+79160000077")
+    everyone = search_people(parse_query("8 916 000-00-77"))
+    assert {p.pk for p in everyone} == {inside.pk, outside.pk}
+    scoped = search_people(parse_query("8 916 000-00-77"), base=Person.objects.filter(district=district))
+    assert scoped == [inside]
+    assert scoped[0].district.name == "Бирюлёво Восточное"
+    assert scoped[0].primary_phone == "+79160000078"
+    assert scoped[0].matched_as_relative is False
