@@ -12,6 +12,8 @@ run: setup
 setup: install
 	@$(MANAGE) migrate --noinput -v0
 	@$(MANAGE) collectstatic --noinput -v0
+	@$(MANAGE) load_reference
+	@$(MANAGE) load_catalogue
 	@$(MANAGE) seed_demo --if-empty
 
 install: $(VENV)/.installed

@@ -70,3 +70,44 @@ rules.add_perm("audit.view_person_journal", is_supervisor)
 
 # --- administration ---
 rules.add_perm("core.use_admin", is_administrator)
+
+
+# --- assistance (help requests) ---
+def _own_organisation_id(user: User) -> int | None:
+    worker = getattr(user, "worker", None) if user.is_authenticated else None
+    return worker.organisation_id if worker is not None else None
+
+
+@rules.predicate
+def request_in_own_tcso(user: User, help_request: Any) -> bool:
+    if help_request is None:
+        return True
+    return getattr(help_request, "tcso_id", None) == _own_organisation_id(user)
+
+
+@rules.predicate
+def is_assigned_worker(user: User, help_request: Any) -> bool:
+    """The social worker or volunteer who holds the request's live assignment."""
+    if help_request is None or not user.is_authenticated:
+        return False
+    return bool(help_request.assignments.filter(outcome="", worker__user_id=user.pk).exists())
+
+
+is_operator = role_is(Role.OPERATOR)
+is_field_worker = role_is(Role.SOCIAL_WORKER, Role.VOLUNTEER)
+tcso_dispatcher = is_dispatcher & request_in_own_tcso
+
+rules.add_perm(
+    "assistance.create_request",
+    role_is(Role.OPERATOR, Role.DISPATCHER, Role.COORDINATOR, Role.NAVIGATOR, Role.SUPERVISOR),
+)
+rules.add_perm(
+    "assistance.view_request",
+    role_is(Role.OPERATOR, Role.SUPERVISOR, Role.COORDINATOR, Role.NAVIGATOR) | tcso_dispatcher,
+)
+rules.add_perm("assistance.view_queue", is_dispatcher | is_supervisor)
+rules.add_perm("assistance.dispatch_request", tcso_dispatcher | is_supervisor)
+rules.add_perm("assistance.transfer_request", tcso_dispatcher | is_supervisor)
+rules.add_perm("assistance.work_on_request", (is_field_worker & is_assigned_worker) | tcso_dispatcher | is_supervisor)
+rules.add_perm("assistance.cancel_request", is_operator | tcso_dispatcher | is_supervisor)
+rules.add_perm("assistance.view_own_tasks", is_field_worker)

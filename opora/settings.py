@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "directory",
     "people",
     "audit",
+    "assistance",
     "api",
     "demo",
 ]

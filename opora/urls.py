@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("people/", include("people.urls")),
+    path("assistance/", include("assistance.urls")),
     path("", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

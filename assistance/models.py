@@ -1,0 +1,188 @@
+"""The service catalogue, help requests (заявки), their life cycle and the work done on them."""
+
+import datetime
+
+from django.conf import settings
+from django.core.validators import FileExtensionValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel, VersionedModel
+from directory.models import Organisation, Programme, Skill, Worker
+from people.models import Person
+
+
+class ServiceType(models.Model):
+    """One kind of help from the catalogue (FHIR ActivityDefinition); reference data."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    target_hours = models.PositiveIntegerField(_("target time, hours"), default=24)
+    required_skills = models.ManyToManyField(Skill, blank=True, related_name="service_types", verbose_name=_("skills"))
+    handles_money = models.BooleanField(_("money is handled"), default=False)
+    programmes = models.ManyToManyField(
+        Programme, blank=True, related_name="service_types", verbose_name=_("programmes")
+    )
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("service type")
+        verbose_name_plural = _("service types")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("new")
+    ACCEPTED = "accepted", _("accepted")
+    ASSIGNED = "assigned", _("assigned")
+    IN_PROGRESS = "in_progress", _("in progress")
+    DONE = "done", _("done")
+    FAILED = "failed", _("could not be done")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("normal")
+    URGENT = "urgent", _("urgent")
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("phone call")
+    WALK_IN = "walk_in", _("visit")
+    API = "api", _("external system")
+    CASE = "case", _("from a case")
+
+
+class HelpRequest(VersionedModel):
+    """A need of a citizen (FHIR ServiceRequest), carried out by the TCSO of the citizen's district."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="help_requests", verbose_name=_("citizen")
+    )
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.PROTECT, related_name="requests", verbose_name=_("service")
+    )
+    tcso = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="help_requests",
+        verbose_name=_("TCSO"),
+        limit_choices_to={"kind": Organisation.Kind.TCSO},
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.PHONE)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    details = models.TextField(_("what is needed"), blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    window_start = models.DateTimeField(_("from"), null=True, blank=True)
+    window_end = models.DateTimeField(_("until"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), db_index=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.NEW, db_index=True)
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    close_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("help request")
+        verbose_name_plural = _("help requests")
+        indexes = [
+            models.Index(fields=["tcso", "status", "due_at"], name="request_queue"),
+            models.Index(fields=["person", "status"], name="request_person_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(window_end__isnull=True)
+                | Q(window_start__isnull=True)
+                | Q(window_end__gt=models.F("window_start")),
+                name="request_window_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"№ {self.pk} {self.service_type}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (Status.DONE, Status.FAILED, Status.CANCELLED)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_at < timezone.now()
+
+    @staticmethod
+    def due_for(service_type: ServiceType, created: datetime.datetime, urgent: bool) -> datetime.datetime:
+        hours = service_type.target_hours
+        if urgent:
+            hours = max(1, hours // 4)
+        return created + datetime.timedelta(hours=hours)
+
+
+class Transition(models.Model):
+    """One step of a request's life: who moved it from which status to which, when and why."""
+
+    request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Status.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.from_status} → {self.to_status}"
+
+
+class Assignment(TimeStampedModel):
+    """The work on a request by one social worker or volunteer (FHIR Task)."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "", _("not finished")
+        DONE = "done", _("done")
+        FAILED = "failed", _("could not be done")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="assignments")
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("worker"))
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True, default="")
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    money_spent = models.DecimalField(_("money spent, ₽"), max_digits=9, decimal_places=2, null=True, blank=True)
+    receipt = models.FileField(
+        _("receipt"),
+        upload_to="receipts/%Y/%m/",
+        blank=True,
+        validators=[FileExtensionValidator(["jpg", "jpeg", "png", "heic", "webp", "pdf"])],
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [
+            # At most one live assignment per request: the database settles a race between dispatchers.
+            models.UniqueConstraint(fields=["request"], condition=Q(outcome=""), name="one_live_assignment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} → {self.worker}"

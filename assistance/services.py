@@ -1,0 +1,272 @@
+"""Business actions on help requests. Each checks permission, validates, writes and journals in one
+transaction; a status move is a conditional UPDATE on (status, version), so of two concurrent moves
+exactly one wins and the other gets a clear message."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assistance import workflow
+from assistance.models import Assignment, Channel, HelpRequest, ServiceType, Status, Transition, Urgency
+from audit import services as audit
+from audit.models import Action
+from core.exceptions import ConcurrentEditError, ValidationError
+from directory.models import Organisation, Worker
+from people.models import Person
+
+
+def _require(user: User, perm: str, obj: Any = None) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+def tcso_for(person: Person) -> Organisation:
+    """The TCSO that serves the citizen's district: where the request goes."""
+    if person.district_id is None:
+        raise ValidationError(
+            {"person": _("The citizen's district is not known: fill in the address and district first.")}
+        )
+    tcso = (
+        Organisation.objects.filter(kind=Organisation.Kind.TCSO, is_active=True, districts=person.district_id)
+        .order_by("pk")
+        .first()
+    )
+    if tcso is None:
+        raise ValidationError({"person": _("No TCSO serves the citizen's district. Tell the administrator.")})
+    return tcso
+
+
+@dataclass
+class RequestInput:
+    service_type: ServiceType
+    details: str = ""
+    address: str = ""
+    urgency: str = Urgency.NORMAL
+    window_start: datetime.datetime | None = None
+    window_end: datetime.datetime | None = None
+    channel: str = Channel.PHONE
+
+
+def open_duplicates(person: Person, service_type: ServiceType) -> list[HelpRequest]:
+    """Open requests of the same citizen for the same kind of help: the operator is warned."""
+    return list(
+        HelpRequest.objects.filter(person=person, service_type=service_type, status__in=workflow.OPEN).order_by("pk")
+    )
+
+
+def create_request(
+    *, person: Person, data: RequestInput, by: User, request: HttpRequest | None = None, channel: str = "ui"
+) -> HelpRequest:
+    _require(by, "assistance.create_request")
+    if not data.service_type.is_active:
+        raise ValidationError({"service_type": _("This service is no longer offered.")})
+    if data.window_start and data.window_end and data.window_end <= data.window_start:
+        raise ValidationError({"window_end": _("The end of the time window must be after its start.")})
+    now = timezone.now()
+    with transaction.atomic():
+        help_request = HelpRequest.objects.create(
+            person=person,
+            service_type=data.service_type,
+            tcso=tcso_for(person),
+            channel=data.channel,
+            urgency=data.urgency,
+            details=data.details.strip(),
+            address=(data.address or person.address).strip(),
+            window_start=data.window_start,
+            window_end=data.window_end,
+            due_at=HelpRequest.due_for(data.service_type, now, data.urgency == Urgency.URGENT),
+            status_changed_at=now,
+            created_by=by,
+        )
+        Transition.objects.create(request=help_request, from_status="", to_status=Status.NEW, at=now, by=by)
+        audit.record(
+            actor=by,
+            action=Action.CREATE,
+            obj=help_request,
+            person_id=person.pk,
+            fields=["service_type", "details", "address", "urgency", "window_start", "window_end"],
+            request=request,
+            channel=channel,
+        )
+    return help_request
+
+
+def _move(
+    help_request: HelpRequest, *, to: str, by: User, version: int, reason: str, now: datetime.datetime, **extra: Any
+) -> None:
+    """The conditional UPDATE behind every move: it only matches the row as the caller saw it."""
+    values: dict[str, Any] = {"status": to, "status_changed_at": now, "version": version + 1, "updated_at": now}
+    if to in workflow.CLOSED:
+        values.update(closed_at=now, close_reason=reason)
+    values.update(extra)
+    updated = HelpRequest.objects.filter(pk=help_request.pk, version=version, status=help_request.status).update(
+        **values
+    )
+    if updated != 1:
+        current = HelpRequest.objects.filter(pk=help_request.pk).values_list("version", flat=True).first()
+        raise ConcurrentEditError(current_version=current)
+    Transition.objects.create(
+        request=help_request, from_status=help_request.status, to_status=to, at=now, by=by, reason=reason
+    )
+    for name, value in values.items():
+        setattr(help_request, name, value)
+
+
+def transition(
+    *,
+    help_request: HelpRequest,
+    to: str,
+    by: User,
+    version: int,
+    reason: str = "",
+    assignee: Worker | None = None,
+    money_spent: Decimal | None = None,
+    receipt: Any = None,
+    request: HttpRequest | None = None,
+    channel: str = "ui",
+) -> HelpRequest:
+    """Move ``help_request`` to status ``to``; the one entry point for every status change."""
+    if to not in Status.values:
+        raise ValidationError({"to": _("Unknown status.")})
+    if not workflow.allowed(help_request.status, to):
+        raise ValidationError(
+            {
+                "to": _("A request that is “%(current)s” cannot become “%(target)s”.")
+                % {"current": help_request.get_status_display(), "target": Status(to).label}
+            }
+        )
+    _require(by, workflow.PERMISSION[to], help_request)
+    reason = (reason or "").strip()
+    if to in workflow.REASON_REQUIRED and not reason:
+        raise ValidationError({"reason": _("Say why.")})
+    if to == Status.ASSIGNED:
+        return assign(
+            help_request=help_request, assignee=assignee, by=by, version=version, request=request, channel=channel
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        _move(help_request, to=to, by=by, version=version, reason=reason, now=now)
+        live = Assignment.objects.filter(request=help_request, outcome="").first()
+        if live is not None:
+            if to == Status.IN_PROGRESS:
+                live.started_at = now
+                live.save(update_fields=["started_at", "updated_at"])
+            elif to in (Status.DONE, Status.FAILED):
+                if money_spent is not None and money_spent < 0:
+                    raise ValidationError({"money_spent": _("The amount cannot be negative.")})
+                live.outcome = Assignment.Outcome.DONE if to == Status.DONE else Assignment.Outcome.FAILED
+                live.finished_at = now
+                live.reason = reason
+                live.money_spent = money_spent
+                if receipt:
+                    live.receipt = receipt
+                live.save()
+            elif to in (Status.ACCEPTED, Status.CANCELLED):
+                live.outcome = Assignment.Outcome.WITHDRAWN
+                live.finished_at = now
+                live.reason = reason
+                live.save(update_fields=["outcome", "finished_at", "reason", "updated_at"])
+        audit.record(
+            actor=by,
+            action=Action.CHANGE,
+            obj=help_request,
+            person_id=help_request.person_id,
+            fields=["status"],
+            details={"to": to},
+            request=request,
+            channel=channel,
+        )
+    return help_request
+
+
+def assign(
+    *,
+    help_request: HelpRequest,
+    assignee: Worker | None,
+    by: User,
+    version: int,
+    request: HttpRequest | None = None,
+    channel: str = "ui",
+) -> HelpRequest:
+    """Give an accepted request to a worker of its TCSO. Of two dispatchers assigning at once, one wins."""
+    _require(by, "assistance.dispatch_request", help_request)
+    if assignee is None:
+        raise ValidationError({"assignee": _("Choose who will do it.")})
+    if not assignee.is_active or assignee.organisation_id != help_request.tcso_id:
+        raise ValidationError({"assignee": _("This worker is not on the staff of the request's TCSO.")})
+    if not workflow.allowed(help_request.status, Status.ASSIGNED):
+        raise ValidationError({"to": _("Only an accepted request can be assigned.")})
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            _move(help_request, to=Status.ASSIGNED, by=by, version=version, reason="", now=now)
+            Assignment.objects.create(request=help_request, worker=assignee, assigned_by=by)
+            audit.record(
+                actor=by,
+                action=Action.CHANGE,
+                obj=help_request,
+                person_id=help_request.person_id,
+                fields=["status", "assignee"],
+                details={"to": Status.ASSIGNED, "worker": assignee.pk},
+                request=request,
+                channel=channel,
+            )
+    except IntegrityError as exc:  # the partial unique index: someone else assigned it first
+        raise ConcurrentEditError() from exc
+    return help_request
+
+
+def transfer(
+    *,
+    help_request: HelpRequest,
+    to_tcso: Organisation,
+    by: User,
+    version: int,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> HelpRequest:
+    """Hand an open, unassigned request to another TCSO, with a reason."""
+    _require(by, "assistance.transfer_request", help_request)
+    if to_tcso.kind != Organisation.Kind.TCSO or not to_tcso.is_active:
+        raise ValidationError({"tcso": _("Choose an active TCSO.")})
+    if to_tcso.pk == help_request.tcso_id:
+        raise ValidationError({"tcso": _("The request is already with this TCSO.")})
+    if help_request.status not in (Status.NEW, Status.ACCEPTED):
+        raise ValidationError({"tcso": _("Withdraw the worker before handing the request to another TCSO.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why.")})
+    now = timezone.now()
+    with transaction.atomic():
+        old_tcso = help_request.tcso_id
+        updated = HelpRequest.objects.filter(pk=help_request.pk, version=version).update(
+            tcso=to_tcso, status=Status.NEW, status_changed_at=now, version=version + 1, updated_at=now
+        )
+        if updated != 1:
+            raise ConcurrentEditError()
+        Transition.objects.create(
+            request=help_request,
+            from_status=help_request.status,
+            to_status=Status.NEW,
+            at=now,
+            by=by,
+            reason=f"→ {to_tcso}: {reason.strip()}",
+        )
+        audit.record(
+            actor=by,
+            action=Action.CHANGE,
+            obj=help_request,
+            person_id=help_request.person_id,
+            fields=["tcso"],
+            details={"from": old_tcso, "to": to_tcso.pk},
+            request=request,
+        )
+    help_request.refresh_from_db()
+    return help_request
