@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistance import workflow
+from assistance import selectors, workflow
 from assistance.models import Assignment, Channel, HelpRequest, ServiceType, Status, Transition, Urgency
 from audit import services as audit
 from audit.models import Action
@@ -270,3 +270,45 @@ def transfer(
         )
     help_request.refresh_from_db()
     return help_request
+
+
+@dataclass
+class AutoAssignResult:
+    assigned: int
+    left_unassigned: int
+    refused: int
+
+
+def auto_assign_all(*, tcso: Organisation, by: User, request: HttpRequest | None = None) -> AutoAssignResult:
+    """Accept and assign every new or accepted request of ``tcso``, most urgent due first, to the best
+    ranked worker who still has capacity today; requests nobody can take stay in the queue."""
+    _require(by, "assistance.view_queue")
+    workers = selectors.field_workers(tcso.pk)
+    loads = selectors.loads_today(workers)
+    busy = selectors.busy_windows(workers)
+    assigned = unassigned = refused = 0
+    pending = (
+        HelpRequest.objects.filter(tcso=tcso, status__in=(Status.NEW, Status.ACCEPTED))
+        .select_related("person", "service_type")
+        .order_by("due_at", "pk")
+    )
+    for help_request in pending:
+        ranked = [s for s in selectors.rank(help_request, workers, loads, busy) if s.has_capacity and s.score > -10]
+        if not ranked:
+            unassigned += 1
+            continue
+        best = ranked[0].worker
+        try:
+            if help_request.status == Status.NEW:
+                transition(
+                    help_request=help_request, to=Status.ACCEPTED, by=by, version=help_request.version, request=request
+                )
+            assign(help_request=help_request, assignee=best, by=by, version=help_request.version, request=request)
+        except (ConcurrentEditError, PermissionDenied, ValidationError):
+            refused += 1  # someone else moved it meanwhile, or it is not ours to assign
+            continue
+        assigned += 1
+        loads[best.pk] = loads.get(best.pk, 0) + 1
+        if help_request.window_start and help_request.window_end:
+            busy.setdefault(best.pk, []).append((help_request.window_start, help_request.window_end))
+    return AutoAssignResult(assigned=assigned, left_unassigned=unassigned, refused=refused)

@@ -1,0 +1,231 @@
+"""The dispatcher's pages: the TCSO's queue, a request with its history, assignment and transfer."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from assistance import selectors, services, workflow
+from assistance.models import HelpRequest, ServiceType, Status, Urgency
+from core.exceptions import ConcurrentEditError, ValidationError
+from directory.models import District, Organisation, Worker
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _filters(request: HttpRequest) -> selectors.QueueFilters:
+    get = request.GET
+    return selectors.QueueFilters(
+        status=get.get("status", "open") or "open",
+        service_type=_int(get.get("service_type")),
+        urgency=get.get("urgency", "") if get.get("urgency") in Urgency.values else "",
+        overdue=get.get("overdue") == "1",
+        district=_int(get.get("district")),
+        tcso=_int(get.get("tcso")),
+    )
+
+
+def queue(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.has_perm("assistance.view_queue"):
+        raise PermissionDenied
+    scope = selectors.queue_scope(user)
+    tcso = selectors.own_tcso(user)
+    filters = _filters(request)
+    page = Paginator(selectors.queue(scope, filters), 50).get_page(request.GET.get("page"))
+    context: dict[str, Any] = {
+        "page": page,
+        "filters": filters,
+        "counts": selectors.queue_counts(scope),
+        "tcso": tcso,
+        "statuses": [("open", _("all open")), ("all", _("all")), *Status.choices],
+        "service_types": ServiceType.objects.filter(is_active=True),
+        "urgencies": Urgency.choices,
+        "districts": District.objects.filter(pk__in=scope.values("person__district")).order_by("name"),
+        "tcsos": Organisation.objects.filter(kind=Organisation.Kind.TCSO).order_by("name") if tcso is None else [],
+        "workers": selectors.field_workers(tcso.pk) if tcso else [],
+    }
+    if request.htmx and request.GET.get("part") == "counts":  # type: ignore[attr-defined]
+        return render(request, "assistance/_queue_counts.html", context)
+    return render(request, "assistance/queue.html", context)
+
+
+def _get_request(request: HttpRequest, pk: int) -> HelpRequest:
+    help_request = get_object_or_404(
+        HelpRequest.objects.select_related("person__district", "service_type", "tcso", "created_by"), pk=pk
+    )
+    if not request.user.has_perm("assistance.view_request", help_request):
+        raise PermissionDenied
+    return help_request
+
+
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    help_request = _get_request(request, pk)
+    user = _user(request)
+    can_dispatch = user.has_perm("assistance.dispatch_request", help_request)
+    context = {
+        "r": help_request,
+        "transitions": help_request.transitions.select_related("by"),
+        "assignments": help_request.assignments.select_related("worker"),
+        "moves": [
+            (s, Status(s).label)
+            for s in sorted(workflow.TRANSITIONS[help_request.status])
+            if s != Status.ASSIGNED and user.has_perm(workflow.PERMISSION[s], help_request)
+        ],
+        "reason_required": workflow.REASON_REQUIRED,
+        "can_dispatch": can_dispatch,
+        "suggestions": selectors.suggestions_for(help_request)
+        if can_dispatch and help_request.status == Status.ACCEPTED
+        else [],
+        "other_tcsos": Organisation.objects.filter(kind=Organisation.Kind.TCSO, is_active=True)
+        .exclude(pk=help_request.tcso_id)
+        .order_by("name")
+        if user.has_perm("assistance.transfer_request", help_request)
+        else [],
+    }
+    return render(request, "assistance/request_detail.html", context)
+
+
+def _back(request: HttpRequest, pk: int) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target.startswith("/assistance/"):
+        return redirect(target)
+    return redirect("assistance:request", pk=pk)
+
+
+def _report(request: HttpRequest, exc: Exception) -> None:
+    if isinstance(exc, ConcurrentEditError):
+        messages.error(request, str(exc.message))
+    elif isinstance(exc, ValidationError):
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("You do not have permission to do this."))
+
+
+@require_POST
+def request_move(request: HttpRequest, pk: int) -> HttpResponse:
+    help_request = _get_request(request, pk)
+    try:
+        services.transition(
+            help_request=help_request,
+            to=request.POST.get("to", ""),
+            by=_user(request),
+            version=_int(request.POST.get("version")) or 0,
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+    except (ConcurrentEditError, ValidationError, PermissionDenied) as exc:
+        _report(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Request № %(number)s: %(status)s.")
+            % {"number": help_request.pk, "status": help_request.get_status_display()},
+        )
+    return _back(request, pk)
+
+
+@require_POST
+def request_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    help_request = _get_request(request, pk)
+    worker = Worker.objects.filter(pk=_int(request.POST.get("worker")) or 0).first()
+    user = _user(request)
+    try:
+        version = _int(request.POST.get("version")) or 0
+        if help_request.status == Status.NEW:
+            services.transition(
+                help_request=help_request, to=Status.ACCEPTED, by=user, version=version, request=request
+            )
+            version = help_request.version
+        services.assign(help_request=help_request, assignee=worker, by=user, version=version, request=request)
+    except (ConcurrentEditError, ValidationError, PermissionDenied) as exc:
+        _report(request, exc)
+    else:
+        messages.success(
+            request, _("Request № %(number)s assigned to %(worker)s.") % {"number": help_request.pk, "worker": worker}
+        )
+    return _back(request, pk)
+
+
+@require_POST
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.has_perm("assistance.view_queue"):
+        raise PermissionDenied
+    worker = Worker.objects.filter(pk=_int(request.POST.get("worker")) or 0).first()
+    ids = [i for i in (_int(v) for v in request.POST.getlist("requests")) if i]
+    done = failed = 0
+    for help_request in selectors.queue_scope(user).filter(pk__in=ids).order_by("due_at"):
+        try:
+            if help_request.status == Status.NEW:
+                services.transition(
+                    help_request=help_request,
+                    to=Status.ACCEPTED,
+                    by=user,
+                    version=help_request.version,
+                    request=request,
+                )
+            services.assign(
+                help_request=help_request, assignee=worker, by=user, version=help_request.version, request=request
+            )
+            done += 1
+        except (ConcurrentEditError, ValidationError, PermissionDenied):
+            failed += 1
+    if not ids or worker is None:
+        messages.error(request, _("Tick the requests and choose a worker."))
+    else:
+        messages.success(request, _("Assigned: %(done)s, not assigned: %(failed)s.") % {"done": done, "failed": failed})
+    return redirect("assistance:queue")
+
+
+@require_POST
+def auto_assign_all(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    tcso = selectors.own_tcso(user)
+    if tcso is None or not user.has_perm("assistance.view_queue"):
+        raise PermissionDenied
+    result = services.auto_assign_all(tcso=tcso, by=user, request=request)
+    messages.success(
+        request,
+        _("Auto-assign: %(assigned)s assigned, %(left)s left in the queue (no worker with the skills or capacity).")
+        % {"assigned": result.assigned, "left": result.left_unassigned + result.refused},
+    )
+    return redirect("assistance:queue")
+
+
+@require_POST
+def request_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    help_request = _get_request(request, pk)
+    to_tcso = Organisation.objects.filter(pk=_int(request.POST.get("tcso")) or 0, kind=Organisation.Kind.TCSO).first()
+    try:
+        if to_tcso is None:
+            raise ValidationError(_("Choose an active TCSO."))
+        services.transfer(
+            help_request=help_request,
+            to_tcso=to_tcso,
+            by=_user(request),
+            version=_int(request.POST.get("version")) or 0,
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+    except (ConcurrentEditError, ValidationError, PermissionDenied) as exc:
+        _report(request, exc)
+        return redirect("assistance:request", pk=pk)
+    messages.success(request, _("Request handed to %(tcso)s.") % {"tcso": to_tcso})
+    return redirect("assistance:queue")
