@@ -30,6 +30,7 @@ def _fast_password_hasher(settings: Any) -> None:
 
 def seed(*args: str, **options: Any) -> str:
     out = StringIO()
+    options.setdefault("requests", 40)  # the city-wide history; the demo TCSO's queue comes on top
     call_command("seed_demo", *args, stdout=out, **options)
     return out.getvalue()
 
@@ -291,3 +292,25 @@ def test_another_seed_gives_another_city() -> None:
     other = _snapshot_of_a_fresh_city(8)
 
     assert {p[7] for p in first["people"]}.isdisjoint({p[7] for p in other["people"]})
+
+
+def test_demo_requests_fill_the_home_queue_and_follow_the_rules(city: None) -> None:
+    from assistance import workflow
+    from assistance.models import Assignment, HelpRequest, Transition
+    from audit.services import verify_chain
+
+    requests = HelpRequest.objects.select_related("person", "tcso")
+    assert requests.count() > 30
+    for help_request in requests:
+        assert help_request.tcso.districts.filter(pk=help_request.person.district_id).exists()
+    for before, after in Transition.objects.exclude(from_status="").values_list("from_status", "to_status"):
+        assert workflow.allowed(before, after)
+    home_open = requests.filter(tcso__workers__user__username="dispatcher", status__in=workflow.OPEN)
+    assert home_open.count() >= 3  # 300 citizens leave only a handful in the demo TCSO's districts
+    assert Assignment.objects.filter(outcome="", worker__user__username__in=["worker", "volunteer"]).exists()
+    closed = requests.filter(status__in=workflow.CLOSED)
+    assert 0.75 < closed.filter(status="done").count() / closed.count() < 0.98
+    assert verify_chain().ok
+    before = requests.count()
+    seed(people=300)
+    assert HelpRequest.objects.count() == before

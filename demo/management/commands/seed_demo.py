@@ -8,6 +8,8 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from assistance.models import HelpRequest
+from demo.requests import seed_requests
 from demo.seeding import DEMO_USERS, ensure_demo_users, seed_citizens, seed_field_staff
 from directory.models import Worker
 from people.models import Consent, ContactPerson, IdentityDocument, Person, PersonPhone
@@ -23,11 +25,15 @@ class Command(BaseCommand):
         parser.add_argument("--people", type=int, default=20000, help="Citizens wanted in total (20000).")
         parser.add_argument("--seed", type=int, default=1, help="Random seed; the same seed gives the same city.")
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if the database already has citizens.")
+        parser.add_argument("--requests", type=int, default=300, help="Help requests across the city (300).")
         parser.add_argument("--batch-size", type=int, default=2000, help="Citizens per transaction (2000).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and Person.objects.exists():
             self.stdout.write(f"Demo city already present: {Person.objects.count()} citizens.")
+            demo_users = ensure_demo_users(settings.OPORA_DEMO_PASSWORD)
+            if added := seed_requests(users=demo_users, seed=options["seed"]):
+                self.stdout.write(f"Demo help requests: {added} added.")
             self.print_logins(settings.OPORA_DEMO_PASSWORD)
             return
         verbosity: int = options["verbosity"]
@@ -62,6 +68,8 @@ class Command(BaseCommand):
             f"{IdentityDocument.objects.count()} documents, {Consent.objects.count()} consents, "
             f"{Worker.objects.count()} workers ({staff_added} added)."
         )
+        requests_added = seed_requests(users=users, seed=options["seed"], city=options["requests"])
+        self.stdout.write(f"Demo help requests: {HelpRequest.objects.count()} ({requests_added} added).")
         self.print_logins(password)
 
     def print_logins(self, password: str) -> None:

@@ -1,0 +1,151 @@
+"""Demo help requests: a lived-in queue for the demo TCSO and a city-wide history for the figures.
+
+They are made through the real services (routing, transitions, journal), then back-dated so that
+the dashboards show days of work rather than one second of it.
+"""
+
+import datetime
+import random
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from assistance.catalogue import load_catalogue
+from assistance.models import Assignment, HelpRequest, ServiceType, Status, Transition
+from assistance.selectors import field_workers
+from assistance.services import RequestInput, create_request, transition
+from directory.models import Organisation, Worker
+from people.models import Person
+
+DETAILS = {
+    "food": ["Хлеб, молоко, гречка, яблоки", "Продукты по списку, около 1500 ₽", "Кефир, творог, овсянка"],
+    "medicines": ["Лекарства по рецепту из поликлиники", "Валидол, тонометр-манжета", "Инсулин по льготному рецепту"],
+    "household": ["Вынести мусор, помыть посуду", "Повесить шторы", "Помочь с уборкой после ремонта"],
+    "pet_walking": ["Выгулять собаку утром и вечером", "Покормить кошку, сменить лоток"],
+    "rehab_devices": ["Доставить ходунки из ТЦСО", "Привезти кресло-коляску"],
+    "firewood": ["Два мешка угля на дачу в Подмосковье", "Дрова, 1 куб"],
+}
+# Status a request ends in, and how often (the city's published share fulfilled is about 89 %).
+CITY_OUTCOMES = [
+    (Status.DONE, 80),
+    (Status.FAILED, 6),
+    (Status.CANCELLED, 4),
+    (Status.ASSIGNED, 4),
+    (Status.ACCEPTED, 3),
+    (Status.NEW, 3),
+]
+HOME_OUTCOMES = [
+    (Status.NEW, 12),
+    (Status.ACCEPTED, 8),
+    (Status.ASSIGNED, 10),
+    (Status.IN_PROGRESS, 4),
+    (Status.DONE, 16),
+    (Status.FAILED, 2),
+    (Status.CANCELLED, 2),
+]
+PATH = [Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS]
+
+
+def _walk_to(help_request: HelpRequest, target: str, *, by: User, worker: Worker | None, rng: random.Random) -> None:
+    paths: dict[str, list[Status]] = {
+        Status.NEW: [],
+        Status.ACCEPTED: PATH[:1],
+        Status.ASSIGNED: PATH[:2],
+        Status.IN_PROGRESS: PATH,
+        Status.DONE: [*PATH, Status.DONE],
+        Status.FAILED: [*PATH, Status.FAILED],
+        Status.CANCELLED: [Status.CANCELLED],
+    }
+    steps = paths[target]
+    for step in steps:
+        money = None
+        if step == Status.DONE and help_request.service_type.handles_money:
+            money = Decimal(rng.randrange(300, 3000)) + Decimal("0.50")
+        reason = {Status.FAILED: "Гражданин не открыл дверь", Status.CANCELLED: "Гражданин отказался"}.get(step, "")
+        transition(
+            help_request=help_request,
+            to=step,
+            by=by,
+            version=help_request.version,
+            reason=reason,
+            assignee=worker,
+            money_spent=money,
+        )
+
+
+def _backdate(help_request: HelpRequest, rng: random.Random, days: int) -> None:
+    created = timezone.now() - datetime.timedelta(hours=rng.uniform(1, days * 24))
+    shift = timezone.now() - created
+    transitions = list(help_request.transitions.order_by("at", "pk"))
+    span = datetime.timedelta(hours=rng.uniform(1, 30))
+    for i, step in enumerate(transitions):
+        at = created + span * (i / max(1, len(transitions) - 1))
+        Transition.objects.filter(pk=step.pk).update(at=min(at, timezone.now()))
+    closed_at = transitions[-1].at - shift + span if help_request.closed_at else None
+    HelpRequest.objects.filter(pk=help_request.pk).update(
+        created_at=created,
+        due_at=help_request.due_at - shift,
+        status_changed_at=min(created + span, timezone.now()),
+        closed_at=min(closed_at, timezone.now()) if closed_at else None,
+    )
+    Assignment.objects.filter(request=help_request).update(created_at=created)
+
+
+def _pick(rng: random.Random, weighted: Sequence[tuple[str, int]]) -> str:
+    return rng.choices([s for s, _ in weighted], weights=[w for _, w in weighted])[0]
+
+
+def seed_requests(*, users: dict[str, User], seed: int, city: int = 300) -> int:
+    """Requests for the demo TCSO (about 54, some for the demo worker and volunteer) and ``city`` more
+    across the other TCSOs. Does nothing if requests exist; returns how many were made."""
+    if HelpRequest.objects.exists():
+        return 0
+    load_catalogue()
+    rng = random.Random(f"requests:{seed}")
+    services = list(ServiceType.objects.filter(is_active=True, code__in=DETAILS))
+    operator, supervisor = users["operator"], users["supervisor"]
+    made = 0
+    home = Organisation.objects.filter(workers__user=users["dispatcher"]).first()
+    tcsos = list(Organisation.objects.filter(kind=Organisation.Kind.TCSO).order_by("pk"))
+    with transaction.atomic():
+        for tcso in tcsos:
+            is_home = tcso == home
+            count = sum(w for _, w in HOME_OUTCOMES) if is_home else max(1, city // max(1, len(tcsos) - 1))
+            people = list(Person.objects.filter(district__in=tcso.districts.all()).order_by("?")[:count])
+            workers = field_workers(tcso.pk)
+            preferred = [users["worker"].worker, users["volunteer"].worker] if is_home else []
+            for i, person in enumerate(people):
+                service = rng.choice(services)
+                start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + datetime.timedelta(
+                    hours=rng.randrange(1, 30)
+                )
+                help_request = create_request(
+                    person=person,
+                    by=operator,
+                    data=RequestInput(
+                        service_type=service,
+                        details=rng.choice(DETAILS[service.code]),
+                        urgency="urgent" if rng.random() < 0.1 else "normal",
+                        window_start=start,
+                        window_end=start + datetime.timedelta(hours=3),
+                    ),
+                )
+                target = _pick(rng, HOME_OUTCOMES if is_home else CITY_OUTCOMES)
+                if is_home and i < 2:
+                    target = Status.ASSIGNED  # the demo worker and volunteer always have a task waiting
+                live = target in (Status.ASSIGNED, Status.IN_PROGRESS)
+                worker: Worker | None
+                if preferred and (i < 2 or (live and i % 2 == 0)):
+                    worker = preferred[i % 2]
+                else:
+                    worker = rng.choice(workers) if workers else None
+                if worker is None and target not in (Status.NEW, Status.CANCELLED):
+                    target = Status.ACCEPTED if target != Status.NEW else target
+                _walk_to(help_request, target, by=supervisor, worker=worker, rng=rng)
+                if not (is_home and target in (Status.NEW, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS)):
+                    _backdate(help_request, rng, days=14)
+                made += 1
+    return made
