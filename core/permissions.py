@@ -111,3 +111,7 @@ rules.add_perm("assistance.transfer_request", tcso_dispatcher | is_supervisor)
 rules.add_perm("assistance.work_on_request", (is_field_worker & is_assigned_worker) | tcso_dispatcher | is_supervisor)
 rules.add_perm("assistance.cancel_request", is_operator | tcso_dispatcher | is_supervisor)
 rules.add_perm("assistance.view_own_tasks", is_field_worker)
+
+
+# --- reports ---
+rules.add_perm("reports.view_dashboard", is_supervisor | is_operator | is_dispatcher)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "people",
     "audit",
     "assistance",
+    "reports",
     "api",
     "demo",
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("people/", include("people.urls")),
     path("assistance/", include("assistance.urls")),
+    path("reports/", include("reports.urls")),
     path("", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,89 @@
+"""The figures the dashboards show, each a plain query over the same data a SQL count would read."""
+
+import datetime
+import statistics
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from assistance import workflow
+from assistance.models import HelpRequest, Status
+
+
+@dataclass
+class Period:
+    code: str
+    start: datetime.datetime
+    end: datetime.datetime
+
+
+def period(code: str, now: datetime.datetime | None = None) -> Period:
+    """today, week (since Monday) or 30 days, in Moscow time."""
+    now = timezone.localtime(now or timezone.now())
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if code == "week":
+        return Period("week", midnight - datetime.timedelta(days=now.weekday()), now)
+    if code == "30d":
+        return Period("30d", midnight - datetime.timedelta(days=29), now)
+    return Period("today", midnight, now)
+
+
+@dataclass
+class RequestFigures:
+    created: int
+    by_status: dict[str, int]
+    by_type: list[tuple[str, int]]
+    closed: int
+    done: int
+    share_done: float | None
+    median_hours_to_done: float | None
+    overdue_now: int
+    open_now: int
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+def median_seconds_to_done(done: QuerySet[HelpRequest]) -> float | None:
+    """Median of closed_at - created_at over done requests; PostgreSQL computes it in the database."""
+    if connection.vendor == "postgresql":
+        sql, params = done.values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            # Only the table name and Django's own compiled subquery are formatted in; values are bound.
+            table = HelpRequest._meta.db_table
+            median = "percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM closed_at - created_at))"
+            query = f"SELECT {median} FROM {table} WHERE id IN ({sql})"  # noqa: S608
+            cursor.execute(query, params)
+            value = cursor.fetchone()[0]
+        return float(value) if value is not None else None
+    durations = [(c - s).total_seconds() for s, c in done.values_list("created_at", "closed_at") if c and s]
+    return statistics.median(durations) if durations else None
+
+
+def request_figures(scope: QuerySet[HelpRequest], when: Period) -> RequestFigures:
+    """Requests created in the period, by status and type; fulfilment of those closed in the period;
+    open and overdue right now."""
+    created = scope.filter(created_at__gte=when.start, created_at__lte=when.end)
+    by_status = {row["status"]: row["n"] for row in created.values("status").annotate(n=Count("pk"))}
+    by_type = [
+        (row["service_type__name"], row["n"])
+        for row in created.values("service_type__name").annotate(n=Count("pk")).order_by("-n", "service_type__name")
+    ]
+    closed = scope.filter(closed_at__gte=when.start, closed_at__lte=when.end, status__in=workflow.CLOSED)
+    closed_counts = closed.aggregate(all=Count("pk"), done=Count("pk", filter=Q(status=Status.DONE)))
+    now = timezone.now()
+    live = scope.filter(status__in=workflow.OPEN).aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now))
+    )
+    median = median_seconds_to_done(closed.filter(status=Status.DONE))
+    return RequestFigures(
+        created=sum(by_status.values()),
+        by_status={s: by_status.get(s, 0) for s in Status.values},
+        by_type=by_type,
+        closed=closed_counts["all"],
+        done=closed_counts["done"],
+        share_done=closed_counts["done"] / closed_counts["all"] if closed_counts["all"] else None,
+        median_hours_to_done=median / 3600 if median is not None else None,
+        overdue_now=live["overdue"],
+        open_now=live["open"],
+    )

@@ -1,0 +1,1 @@
+from assistance.tests.conftest import town  # noqa: F401
