@@ -410,3 +410,13 @@ def update_person(request: HttpRequest, person_id: int, payload: PersonUpdateIn)
 
     answer, replayed = run_idempotent(request, action)
     return idempotent_answer(answer, replayed)
+
+
+# --- help requests (a router of its own, registered last: it uses this module's handlers) -----------
+from api.requests_api import router as requests_router  # noqa: E402
+
+api.add_router("/", requests_router)
+
+import intake.api  # noqa: E402
+
+api.add_router("/cti", intake.api.router)

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistance import selectors, workflow
+from assistance import notifications, selectors, workflow
 from assistance.models import Assignment, Channel, HelpRequest, ServiceType, Status, Transition, Urgency
 from audit import services as audit
 from audit.models import Action
@@ -184,6 +184,7 @@ def transition(
             request=request,
             channel=channel,
         )
+        notifications.request_moved(help_request, to)
     return help_request
 
 
@@ -209,6 +210,7 @@ def assign(
         with transaction.atomic():
             _move(help_request, to=Status.ASSIGNED, by=by, version=version, reason="", now=now)
             Assignment.objects.create(request=help_request, worker=assignee, assigned_by=by)
+            notifications.request_moved(help_request, Status.ASSIGNED, assignee)
             audit.record(
                 actor=by,
                 action=Action.CHANGE,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assistance import views
+from assistance import field_views, views
 
 app_name = "assistance"
 urlpatterns = [
@@ -11,4 +11,10 @@ urlpatterns = [
     path("requests/<int:pk>/move/", views.request_move, name="request_move"),
     path("requests/<int:pk>/assign/", views.request_assign, name="request_assign"),
     path("requests/<int:pk>/transfer/", views.request_transfer, name="request_transfer"),
+    # the field worker's phone pages
+    path("my/", field_views.field_tasks, name="field_tasks"),
+    path("my/<int:pk>/", field_views.field_task, name="field_task"),
+    path("my/<int:pk>/start/", field_views.field_task_start, name="field_task_start"),
+    path("my/<int:pk>/done/", field_views.field_task_done, name="field_task_done"),
+    path("my/<int:pk>/failed/", field_views.field_task_failed, name="field_task_failed"),
 ]

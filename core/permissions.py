@@ -115,3 +115,11 @@ rules.add_perm("assistance.view_own_tasks", is_field_worker)
 
 # --- reports ---
 rules.add_perm("reports.view_dashboard", is_supervisor | is_operator | is_dispatcher)
+
+
+# --- intake ---
+rules.add_perm("intake.take_calls", role_is(Role.OPERATOR, Role.SUPERVISOR, Role.DISPATCHER))
+
+
+# --- notify ---
+rules.add_perm("notify.view_outbox", is_supervisor | is_administrator)

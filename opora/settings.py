@@ -59,7 +59,9 @@ INSTALLED_APPS = [
     "directory",
     "people",
     "audit",
+    "notify",
     "assistance",
+    "intake",
     "reports",
     "api",
     "demo",
@@ -214,3 +216,32 @@ LOGGING = {
 # --- Opora --------------------------------------------------------------------------------------
 OPORA_DEMO_PASSWORD = os.environ.get("OPORA_DEMO_PASSWORD", "opora-demo")
 OPORA_API_PAGE_SIZE = 50
+
+# --- Call centre ---
+# Working hours of the call centre "My social assistant", Europe/Moscow; outside them only urgent
+# requests are taken.
+OPORA_CALL_CENTRE_HOURS = os.environ.get("OPORA_CALL_CENTRE_HOURS", "08:00-21:00")
+
+# --- Notifications ---
+# The outbox (notify app). Each message channel is delivered by a pluggable channel chosen here:
+# sms -> OPORA_SMS_CHANNEL ("log" or "http"), email -> OPORA_EMAIL_CHANNEL ("log" or "smtp").
+# "log" writes the message to the "opora.notify" logger and a JSON line to OPORA_NOTIFY_LOG_FILE.
+OPORA_SMS_CHANNEL = os.environ.get("OPORA_SMS_CHANNEL", "log")
+OPORA_EMAIL_CHANNEL = os.environ.get("OPORA_EMAIL_CHANNEL", "log")
+OPORA_NOTIFY_LOG_FILE = Path(os.environ.get("OPORA_NOTIFY_LOG_FILE", VAR_DIR / "outbox.log"))
+# A failed delivery is retried after 30 s x 2^(attempt - 1), at most 1 h, with +-20 % jitter; after the
+# last attempt the message is marked failed.
+OPORA_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("OPORA_NOTIFY_MAX_ATTEMPTS", "8"))
+OPORA_NOTIFY_RETRY_BASE_SECONDS = float(os.environ.get("OPORA_NOTIFY_RETRY_BASE_SECONDS", "30"))
+OPORA_NOTIFY_RETRY_MAX_SECONDS = float(os.environ.get("OPORA_NOTIFY_RETRY_MAX_SECONDS", "3600"))
+OPORA_SMS_GATEWAY_URL = os.environ.get("OPORA_SMS_GATEWAY_URL", "")
+OPORA_SMS_GATEWAY_TOKEN = os.environ.get("OPORA_SMS_GATEWAY_TOKEN", "")
+OPORA_SMS_GATEWAY_TIMEOUT = float(os.environ.get("OPORA_SMS_GATEWAY_TIMEOUT", "10"))
+EMAIL_HOST = os.environ.get("OPORA_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("OPORA_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("OPORA_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("OPORA_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("OPORA_EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("OPORA_EMAIL_USE_SSL")
+EMAIL_TIMEOUT = float(os.environ.get("OPORA_EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("OPORA_EMAIL_FROM", "opora@localhost")

@@ -112,9 +112,29 @@ def _card_context(request: HttpRequest, person: Person, tab: str, form: Any = No
     elif tab == "consents":
         context["consents"] = list(person.consents.select_related("recorded_by", "withdrawn_by"))
         context["form"] = form or ConsentForm()
+    elif tab == "requests":
+        context["help_requests"] = _person_requests(request, person)
+        # Calls and visits, through the reverse relation for the same reason as the requests.
+        context["interactions"] = list(person.interactions.select_related("operator").order_by("-started_at")[:50])
     elif tab == "journal":
         context["events"] = list(AuditEvent.objects.filter(person_id=person.pk).order_by("-seq")[:200])
     return context
+
+
+def _person_requests(request: HttpRequest, person: Person) -> list[Any]:
+    """The citizen's help requests, newest first, each with its latest worker and whether it can be opened."""
+    # Through the reverse relation, so that `people` does not import `assistance` (which sits above it);
+    # assignments come newest first (their default ordering).
+    help_requests: list[Any] = list(
+        person.help_requests.select_related("service_type", "tcso")
+        .prefetch_related("assignments__worker")
+        .order_by("-created_at", "-id")
+    )
+    for help_request in help_requests:
+        assignments = list(help_request.assignments.all())
+        help_request.assignee = assignments[0].worker if assignments else None
+        help_request.can_open = request.user.has_perm("assistance.view_request", help_request)
+    return help_requests
 
 
 def _phone_formset(request: HttpRequest, person: Person | None) -> Any:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from assistance import workflow
 from assistance.models import HelpRequest, Status
+from intake.models import Direction, Interaction, InteractionChannel, Outcome
 
 
 @dataclass
@@ -87,3 +88,21 @@ def request_figures(scope: QuerySet[HelpRequest], when: Period) -> RequestFigure
         overdue_now=live["overdue"],
         open_now=live["open"],
     )
+
+
+@dataclass
+class CallFigures:
+    received: int
+    with_request: int
+
+
+def call_figures(interactions: QuerySet[Interaction], when: Period) -> CallFigures:
+    """Inbound phone calls in the period, and how many of them produced a request."""
+    calls = interactions.filter(
+        started_at__gte=when.start,
+        started_at__lte=when.end,
+        direction=Direction.INBOUND,
+        channel=InteractionChannel.PHONE,
+    )
+    counts = calls.aggregate(all=Count("pk"), with_request=Count("pk", filter=Q(outcome=Outcome.REQUEST_CREATED)))
+    return CallFigures(received=counts["all"], with_request=counts["with_request"])

@@ -7,7 +7,8 @@ from assistance.models import HelpRequest, Status
 from assistance.selectors import own_tcso
 from core.roles import Role, has_role
 from directory.models import Organisation
-from reports.figures import period, request_figures
+from intake.models import Interaction
+from reports.figures import call_figures, period, request_figures
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -29,11 +30,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         tcso = own_tcso(user)
         if tcso is None:
             raise PermissionDenied
+    calls = Interaction.objects.all()
     if tcso is not None:
         scope = scope.filter(tcso=tcso)
+        calls = calls.filter(person__district__in=tcso.districts.all())
     when = period(request.GET.get("period", "today"))
     context = {
         "figures": request_figures(scope, when),
+        "calls": call_figures(calls, when),
         "period": when,
         "tcso": tcso,
         "statuses": Status.choices,

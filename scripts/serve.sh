@@ -10,7 +10,10 @@ export OPORA_HTTPS=${OPORA_HTTPS:-false}
 
 "$BIN/python" manage.py db_worker --queue-name "*" &
 WORKER=$!
-trap 'kill "$WORKER" 2>/dev/null || true; wait "$WORKER" 2>/dev/null || true' EXIT INT TERM
+# The outbox sweep picks up messages whose delivery task was lost or whose worker died mid-send.
+"$BIN/python" manage.py deliver_outbox --loop 60 &
+SWEEP=$!
+trap 'kill "$WORKER" "$SWEEP" 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT TERM
 
 echo "Opora is at http://$BIND/  (Ctrl+C stops the server and the worker)"
 "$BIN/gunicorn" opora.wsgi:application \

@@ -8,7 +8,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 
-TEMPLATE_DIRS = [Path(settings.BASE_DIR) / d for d in ("templates", "core", "people", "api", "audit", "directory")]
+TEMPLATE_DIRS = [
+    Path(settings.BASE_DIR) / d
+    for d in ("templates", "core", "people", "api", "audit", "directory", "assistance", "intake", "notify", "reports")
+]
 
 
 def _templates() -> list[Path]:

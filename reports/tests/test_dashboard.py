@@ -111,3 +111,27 @@ def test_dispatcher_sees_only_own_tcso_and_supervisor_the_city(client, town, bus
 def test_field_workers_have_no_dashboard(client, town, who):
     client.force_login(getattr(town, who))
     assert client.get(reverse("reports:dashboard")).status_code == 403
+
+
+def test_calls_figure_equals_a_sql_count(client, town):
+    from intake.models import Interaction
+
+    Interaction.objects.create(person=town.person, operator=town.operator, outcome="request_created")
+    Interaction.objects.create(person=town.person, operator=town.operator, outcome="information_only")
+    Interaction.objects.create(person=None, operator=town.operator, outcome="wrong_number")
+    Interaction.objects.create(person=town.person, operator=town.operator, direction="outbound")
+    when = period("today")
+    client.force_login(town.supervisor)
+    calls = client.get(reverse("reports:dashboard")).context["calls"]
+    table = Interaction._meta.db_table
+    expected = _sql(
+        f"SELECT COUNT(*) FROM {table} WHERE started_at BETWEEN %s AND %s AND direction = 'inbound' "
+        "AND channel = 'phone'",
+        when.start,
+        when.end,
+    )
+    assert calls.received == expected == 3
+    assert calls.with_request == 1
+    client.force_login(town.dispatcher)
+    own = client.get(reverse("reports:dashboard")).context["calls"]
+    assert own.received == 2  # the anonymous wrong number belongs to no TCSO

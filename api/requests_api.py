@@ -1,0 +1,368 @@
+"""Help requests in the JSON API: register, list, read, move through the life cycle; the catalogue.
+
+Registered on the ``api`` object of :mod:`api.api`, so its authentication, error shape (``{"detail":
+..., "errors": {...}}``) and exception handlers apply. Status moves go through
+``assistance.services.transition`` like the pages do: a stale ``version`` answers 409 with
+``current_version``, a move the life cycle does not allow 422, a move the user may not make 403.
+"""
+
+import datetime
+from typing import Any, cast
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+from api.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER, Answer, run_idempotent
+from api.schemas import ConflictOut, ErrorOut
+from api.validation import InputError
+from assistance import services
+from assistance.models import Channel, HelpRequest, ServiceType, Status, Urgency
+from audit import services as audit
+from audit.models import Action
+from core.roles import Role, user_roles
+from directory.models import Worker
+from people.models import Person
+
+router = Router(tags=["requests"])
+
+ERRORS: dict[int, type[BaseModel]] = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+IDEMPOTENCY_DOC = {
+    "parameters": [
+        {
+            "name": IDEMPOTENCY_HEADER,
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "maxLength": 200},
+            "description": "Any unique string (a UUID) per intended change; repeats return the first answer.",
+        }
+    ]
+}
+
+# Roles that see every TCSO's requests (core.permissions "assistance.view_request"); dispatchers see
+# their own TCSO's only.
+CITYWIDE_REQUEST_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.COORDINATOR, Role.NAVIGATOR})
+
+
+# --- shapes ----------------------------------------------------------------------------------------
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RequestCreateIn(Strict):
+    person_id: int = Field(validation_alias=AliasChoices("person_id", "person"), description="Id of the citizen.")
+    service_type: str = Field(description="Code from GET /service-types, e.g. food.")
+    details: str = Field(default="", max_length=5000, description="What is needed, in words.")
+    address: str = Field(default="", max_length=300, description="Where; the citizen's address if empty.")
+    urgency: str = Field(default=Urgency.NORMAL.value, description="normal or urgent.")
+    window_start: datetime.datetime | None = Field(default=None, description="ISO 8601; Moscow time if no offset.")
+    window_end: datetime.datetime | None = None
+
+
+class TransitionIn(Strict):
+    to: str = Field(description="accepted, assigned, in_progress, done, failed or cancelled.")
+    version: int = Field(description="The version of the request the move is based on.")
+    assignee: int | None = Field(default=None, description="Id of the worker, for “assigned”.")
+    reason: str = Field(default="", max_length=300, description="Required for failed and cancelled.")
+
+
+class CodeNameOut(Schema):
+    code: str
+    name: str
+
+
+class IdNameOut(Schema):
+    id: int
+    name: str
+
+
+class AssigneeOut(Schema):
+    id: int
+    full_name: str
+    kind: str
+
+
+class RequestOut(Schema):
+    id: int
+    version: int
+    person: IdNameOut
+    service_type: CodeNameOut
+    tcso: IdNameOut
+    channel: str
+    urgency: str
+    details: str
+    address: str
+    window_start: datetime.datetime | None
+    window_end: datetime.datetime | None
+    due_at: datetime.datetime
+    is_overdue: bool
+    status: str
+    status_changed_at: datetime.datetime
+    closed_at: datetime.datetime | None
+    close_reason: str
+    assignee: AssigneeOut | None = Field(description="The worker of the live (or, once closed, the last) assignment.")
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class RequestListOut(Schema):
+    count: int
+    results: list[RequestOut]
+
+
+class ServiceTypeOut(Schema):
+    code: str
+    name: str
+    target_hours: int
+    handles_money: bool
+    required_skills: list[str] = Field(description="Codes of the skills a worker needs.")
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+def _json(status: int, body: Any) -> JsonResponse:
+    return JsonResponse(body, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+
+
+def _actor(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _require(request: HttpRequest, perm: str, obj: Any = None) -> None:
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+def _idempotent(answer: Answer, replayed: bool) -> JsonResponse:
+    response = _json(answer.status, answer.body)
+    if replayed:
+        response[REPLAYED_HEADER] = "true"
+    return response
+
+
+def _requests() -> QuerySet[HelpRequest]:
+    return HelpRequest.objects.select_related("person", "service_type", "tcso").prefetch_related("assignments__worker")
+
+
+def visible_requests(user: User) -> QuerySet[HelpRequest]:
+    """The queryset form of "assistance.view_request": city-wide roles see all, dispatchers their TCSO's."""
+    roles = user_roles(user)
+    requests = _requests()
+    if roles & CITYWIDE_REQUEST_ROLES:
+        return requests
+    worker = getattr(user, "worker", None)
+    if Role.DISPATCHER in roles and worker is not None and worker.organisation_id:
+        return requests.filter(tcso_id=worker.organisation_id)
+    return requests.none()
+
+
+def request_out(help_request: HelpRequest) -> dict[str, Any]:
+    assignments = list(help_request.assignments.all())  # newest first
+    worker = assignments[0].worker if assignments else None
+    out = RequestOut(
+        id=help_request.pk,
+        version=help_request.version,
+        person=IdNameOut(id=help_request.person.pk, name=help_request.person.full_name),
+        service_type=CodeNameOut(code=help_request.service_type.code, name=help_request.service_type.name),
+        tcso=IdNameOut(id=help_request.tcso.pk, name=help_request.tcso.name),
+        channel=help_request.channel,
+        urgency=help_request.urgency,
+        details=help_request.details,
+        address=help_request.address,
+        window_start=help_request.window_start,
+        window_end=help_request.window_end,
+        due_at=help_request.due_at,
+        is_overdue=help_request.is_overdue,
+        status=help_request.status,
+        status_changed_at=help_request.status_changed_at,
+        closed_at=help_request.closed_at,
+        close_reason=help_request.close_reason,
+        assignee=AssigneeOut(id=worker.pk, full_name=worker.full_name, kind=worker.kind) if worker else None,
+        created_at=help_request.created_at,
+        updated_at=help_request.updated_at,
+    )
+    return out.model_dump(mode="json")
+
+
+def _aware(value: datetime.datetime | None) -> datetime.datetime | None:
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value)
+    return value
+
+
+def _record_view(request: HttpRequest, help_request: HelpRequest, section: str) -> None:
+    audit.record(
+        actor=_actor(request),
+        action=Action.VIEW,
+        obj=help_request,
+        person_id=help_request.person_id,
+        details={"section": section},
+        request=request,
+        channel="api",
+    )
+
+
+def _reload(pk: int) -> dict[str, Any]:
+    return request_out(_requests().get(pk=pk))
+
+
+# --- endpoints -------------------------------------------------------------------------------------
+@router.post(
+    "/requests",
+    response={201: RequestOut, 400: ErrorOut, **ERRORS},
+    operation_id="create_request",
+    summary="Register a help request",
+    openapi_extra=IDEMPOTENCY_DOC,
+)
+def create_request(request: HttpRequest, payload: RequestCreateIn) -> HttpResponse:
+    """Register a need of a citizen; it goes to the TCSO of the citizen's district with a due time
+    from the service's target time (a quarter of it when urgent)."""
+    _require(request, "assistance.create_request")
+    errors: dict[str, list[str]] = {}
+    person = Person.objects.filter(pk=payload.person_id).first()
+    if person is None or not request.user.has_perm("people.view_person", person):
+        errors["person_id"] = [_("No such citizen.")]
+    service_type = ServiceType.objects.filter(code=payload.service_type, is_active=True).first()
+    if service_type is None:
+        errors["service_type"] = [_("No such service in the catalogue.")]
+    if payload.urgency not in Urgency.values:
+        errors["urgency"] = [_("Choose normal or urgent.")]
+    if errors:
+        raise InputError(errors)
+    assert person is not None and service_type is not None
+    data = services.RequestInput(
+        service_type=service_type,
+        details=payload.details,
+        address=payload.address,
+        urgency=payload.urgency,
+        window_start=_aware(payload.window_start),
+        window_end=_aware(payload.window_end),
+        channel=Channel.API,
+    )
+
+    def action() -> Answer:
+        created = services.create_request(person=person, data=data, by=_actor(request), request=request, channel="api")
+        return Answer(201, _reload(created.pk))
+
+    answer, replayed = run_idempotent(request, action)
+    response = _idempotent(answer, replayed)
+    if answer.status == 201:
+        response["Location"] = reverse("api:request", kwargs={"request_id": answer.body["id"]})
+    return response
+
+
+@router.get(
+    "/requests",
+    response={200: RequestListOut, **ERRORS},
+    operation_id="list_requests",
+    url_name="requests",
+    summary="List help requests",
+)
+def list_requests(
+    request: HttpRequest,
+    status: str = Query("", description="A status, or “open” for every open one."),
+    tcso: int | None = Query(None, description="Id of a TCSO."),
+    person: int | None = Query(None, description="Id of a citizen."),
+    limit: int = Query(settings.OPORA_API_PAGE_SIZE, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+) -> HttpResponse:
+    """Requests the caller may see (dispatchers: their TCSO's), soonest due first."""
+    _require(request, "assistance.view_request")
+    found = visible_requests(_actor(request))
+    if status == "open":
+        found = found.exclude(status__in=(Status.DONE, Status.FAILED, Status.CANCELLED))
+    elif status:
+        if status not in Status.values:
+            raise InputError({"status": [_("Unknown status.")]})
+        found = found.filter(status=status)
+    if tcso is not None:
+        found = found.filter(tcso_id=tcso)
+    if person is not None:
+        found = found.filter(person_id=person)
+    found = found.order_by("due_at", "pk")
+    page = list(found[offset : offset + limit])
+    for help_request in page:
+        _record_view(request, help_request, "request_list")
+    return _json(200, {"count": found.count(), "results": [request_out(r) for r in page]})
+
+
+@router.get(
+    "/requests/{request_id}",
+    response={200: RequestOut, 404: ErrorOut, **ERRORS},
+    operation_id="get_request",
+    url_name="request",
+    summary="A help request",
+)
+def get_request(request: HttpRequest, request_id: int) -> HttpResponse:
+    help_request = get_object_or_404(_requests(), pk=request_id)
+    _require(request, "assistance.view_request", help_request)
+    _record_view(request, help_request, "request")
+    return _json(200, request_out(help_request))
+
+
+@router.post(
+    "/requests/{request_id}/transitions",
+    response={200: RequestOut, 404: ErrorOut, 409: ConflictOut, **ERRORS},
+    operation_id="transition_request",
+    summary="Move a help request to another status",
+    openapi_extra=IDEMPOTENCY_DOC,
+)
+def transition_request(request: HttpRequest, request_id: int, payload: TransitionIn) -> HttpResponse:
+    """``{"to": "assigned", "assignee": 12, "version": 3}``; ``failed`` and ``cancelled`` need a reason."""
+    help_request = get_object_or_404(_requests(), pk=request_id)
+    user = _actor(request)
+    if not (
+        user.has_perm("assistance.view_request", help_request)
+        or user.has_perm("assistance.work_on_request", help_request)
+    ):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    assignee = None
+    if payload.assignee is not None:
+        assignee = Worker.objects.filter(pk=payload.assignee).first()
+        if assignee is None:
+            raise InputError({"assignee": [_("No such worker.")]})
+
+    def action() -> Answer:
+        services.transition(
+            help_request=help_request,
+            to=payload.to,
+            by=user,
+            version=payload.version,
+            reason=payload.reason,
+            assignee=assignee,
+            request=request,
+            channel="api",
+        )
+        return Answer(200, _reload(help_request.pk))
+
+    answer, replayed = run_idempotent(request, action)
+    return _idempotent(answer, replayed)
+
+
+@router.get(
+    "/service-types",
+    response={200: list[ServiceTypeOut], 401: ErrorOut},
+    operation_id="list_service_types",
+    summary="The service catalogue",
+)
+def list_service_types(request: HttpRequest) -> HttpResponse:
+    """Active services, in catalogue order, with the target time in hours and the skills they need."""
+    types = ServiceType.objects.filter(is_active=True).prefetch_related("required_skills")
+    body = [
+        ServiceTypeOut(
+            code=t.code,
+            name=t.name,
+            target_hours=t.target_hours,
+            handles_money=t.handles_money,
+            required_skills=sorted(s.code for s in t.required_skills.all()),
+        ).model_dump(mode="json")
+        for t in types
+    ]
+    return _json(200, body)

@@ -1,0 +1,269 @@
+"""Help requests through the JSON API: register, list, read, move, and the catalogue."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+
+from api.requests_api import visible_requests
+from api.tests.factories import DistrictFactory, OrganisationFactory, PersonFactory, WorkerFactory
+from assistance.models import HelpRequest, ServiceType, Status
+from assistance.services import RequestInput, create_request
+from assistance.tests.factories import ServiceTypeFactory
+from audit.models import AuditEvent
+from directory.models import Organisation, Skill, Worker
+from people.models import Person
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/requests"
+
+
+@dataclass
+class City:
+    person: Person
+    tcso: Organisation
+    service: ServiceType
+    operator: User
+    dispatcher: User
+    other_dispatcher: User
+    volunteer_user: User
+    volunteer: Worker
+
+    def request(self, person: Person | None = None) -> HelpRequest:
+        return create_request(
+            person=person or self.person, data=RequestInput(service_type=self.service), by=self.operator
+        )
+
+
+@pytest.fixture
+def city(user_with_role: Any) -> City:
+    district = DistrictFactory()
+    tcso = OrganisationFactory()
+    tcso.districts.add(district)
+    other_tcso = OrganisationFactory()
+    other_tcso.districts.add(DistrictFactory())
+    dispatcher = user_with_role("dispatcher")
+    WorkerFactory(user=dispatcher, organisation=tcso)
+    other_dispatcher = user_with_role("dispatcher")
+    WorkerFactory(user=other_dispatcher, organisation=other_tcso)
+    volunteer_user = user_with_role("volunteer")
+    volunteer = WorkerFactory(user=volunteer_user, organisation=tcso, kind="volunteer", given_name="Дмитрий")
+    service = ServiceTypeFactory()
+    service.required_skills.add(Skill.objects.create(code="car", name="Автомобиль"))
+    return City(
+        person=PersonFactory(district=district),
+        tcso=tcso,
+        service=service,
+        operator=user_with_role("operator"),
+        dispatcher=dispatcher,
+        other_dispatcher=other_dispatcher,
+        volunteer_user=volunteer_user,
+        volunteer=volunteer,
+    )
+
+
+def body(city: City, **extra: Any) -> dict[str, Any]:
+    return {"person_id": city.person.pk, "service_type": "food", "details": "Хлеб, молоко", **extra}
+
+
+# --- create ----------------------------------------------------------------------------------------
+def test_operator_registers_a_request_routed_to_the_citizens_tcso(city: City, api_as: Any) -> None:
+    response = api_as(city.operator).post(
+        URL, body(city, urgency="urgent", window_start="2030-01-10T10:00", window_end="2030-01-10T12:00")
+    )
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert data["status"] == "new" and data["tcso"]["id"] == city.tcso.pk
+    assert data["service_type"] == {"code": "food", "name": city.service.name}
+    assert data["person"] == {"id": city.person.pk, "name": city.person.full_name}
+    assert data["window_start"].startswith("2030-01-10T07:00")  # 10:00 Moscow is 07:00 UTC
+    assert response["Location"] == f"{URL}/{data['id']}"
+    assert HelpRequest.objects.get().channel == "api"
+
+
+def test_idempotent_replay_returns_the_same_request_and_creates_one(city: City, api_as: Any) -> None:
+    client = api_as(city.operator)
+    first = client.post(URL, body(city), key="req-1")
+    second = client.post(URL, body(city), key="req-1")
+    assert first.status_code == second.status_code == 201
+    assert first.json()["id"] == second.json()["id"]
+    assert second["Idempotent-Replayed"] == "true"
+    assert HelpRequest.objects.count() == 1
+
+
+def test_volunteer_may_not_register_a_request(city: City, api_as: Any) -> None:
+    response = api_as(city.volunteer_user).post(URL, body(city))
+    assert response.status_code == 403
+    assert HelpRequest.objects.count() == 0
+
+
+def test_unknown_citizen_service_and_urgency_are_reported_per_field(city: City, api_as: Any) -> None:
+    response = api_as(city.operator).post(URL, {"person_id": 99999, "service_type": "nope", "urgency": "yesterday"})
+    assert response.status_code == 422
+    assert set(response.json()["errors"]) == {"person_id", "service_type", "urgency"}
+
+
+def test_window_ending_before_it_starts_is_refused(city: City, api_as: Any) -> None:
+    response = api_as(city.operator).post(
+        URL, body(city, window_start="2030-01-10T12:00", window_end="2030-01-10T10:00")
+    )
+    assert response.status_code == 422
+    assert "window_end" in response.json()["errors"]
+
+
+def test_missing_field_is_a_schema_error(city: City, api_as: Any) -> None:
+    response = api_as(city.operator).post(URL, {"person_id": city.person.pk})
+    assert response.status_code == 422
+    assert response.json()["errors"]["service_type"] == ["This field is required."]
+
+
+def test_anonymous_caller_gets_401(city: City, anonymous_api: Any) -> None:
+    assert anonymous_api.get(URL).status_code == 401
+
+
+# --- list and read ----------------------------------------------------------------------------------
+def test_dispatcher_lists_only_own_tcsos_requests(city: City, api_as: Any) -> None:
+    mine = city.request()
+    elsewhere = PersonFactory(district=city.other_dispatcher.worker.organisation.districts.get())
+    theirs = city.request(elsewhere)
+    data = api_as(city.dispatcher).get(URL).json()
+    assert [r["id"] for r in data["results"]] == [mine.pk]
+    assert data["count"] == 1
+    data = api_as(city.operator).get(URL).json()
+    assert {r["id"] for r in data["results"]} == {mine.pk, theirs.pk}
+
+
+def test_list_filters_by_status_tcso_and_person_and_pages(city: City, api_as: Any) -> None:
+    first, second, third = city.request(), city.request(), city.request()
+    client = api_as(city.operator)
+    client.post(f"{URL}/{second.pk}/transitions", {"to": "cancelled", "version": 1, "reason": "дубль"})
+    assert [r["id"] for r in client.get(URL, {"status": "cancelled"}).json()["results"]] == [second.pk]
+    assert {r["id"] for r in client.get(URL, {"status": "open"}).json()["results"]} == {first.pk, third.pk}
+    assert client.get(URL, {"tcso": city.tcso.pk + 1000}).json()["count"] == 0
+    assert client.get(URL, {"person": city.person.pk}).json()["count"] == 3
+    page = client.get(URL, {"limit": 2, "offset": 2}).json()
+    assert page["count"] == 3 and len(page["results"]) == 1
+
+
+def test_unknown_status_filter_is_refused(city: City, api_as: Any) -> None:
+    response = api_as(city.operator).get(URL, {"status": "lost"})
+    assert response.status_code == 422 and "status" in response.json()["errors"]
+
+
+def test_volunteer_may_not_list_requests(city: City, api_as: Any) -> None:
+    city.request()
+    assert api_as(city.volunteer_user).get(URL).status_code == 403
+
+
+def test_visible_requests_agrees_with_the_view_request_rule(city: City, user_with_role: Any) -> None:
+    elsewhere = PersonFactory(district=city.other_dispatcher.worker.organisation.districts.get())
+    requests = [city.request(), city.request(elsewhere)]
+    users = [city.operator, city.dispatcher, city.other_dispatcher, city.volunteer_user, user_with_role("supervisor")]
+    users += [user_with_role("coordinator"), user_with_role("psychologist"), user_with_role("social_worker")]
+    for user in users:
+        visible = set(visible_requests(user).values_list("pk", flat=True))
+        assert visible == {r.pk for r in requests if user.has_perm("assistance.view_request", r)}, user
+
+
+def test_get_a_request_and_the_read_is_journaled(city: City, api_as: Any) -> None:
+    req = city.request()
+    response = api_as(city.dispatcher).get(f"{URL}/{req.pk}")
+    assert response.status_code == 200
+    assert response.json()["id"] == req.pk and response.json()["version"] == 1
+    assert AuditEvent.objects.filter(action="view", person_id=city.person.pk, channel="api").exists()
+
+
+def test_get_a_request_of_another_tcso_is_403_and_a_missing_one_404(city: City, api_as: Any) -> None:
+    req = city.request()
+    assert api_as(city.other_dispatcher).get(f"{URL}/{req.pk}").status_code == 403
+    assert api_as(city.operator).get(f"{URL}/{req.pk + 1000}").status_code == 404
+
+
+# --- transitions -----------------------------------------------------------------------------------
+def test_dispatcher_accepts_and_assigns_then_the_volunteer_starts(city: City, api_as: Any) -> None:
+    req = city.request()
+    dispatcher = api_as(city.dispatcher)
+    accepted = dispatcher.post(f"{URL}/{req.pk}/transitions", {"to": "accepted", "version": 1})
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+    assigned = dispatcher.post(
+        f"{URL}/{req.pk}/transitions", {"to": "assigned", "assignee": city.volunteer.pk, "version": 2}
+    )
+    assert assigned.status_code == 200, assigned.json()
+    assert assigned.json()["assignee"] == {
+        "id": city.volunteer.pk,
+        "full_name": city.volunteer.full_name,
+        "kind": "volunteer",
+    }
+    started = api_as(city.volunteer_user).post(f"{URL}/{req.pk}/transitions", {"to": "in_progress", "version": 3})
+    assert started.status_code == 200 and started.json()["status"] == "in_progress"
+
+
+def test_two_moves_with_the_same_version_second_is_409_with_the_current_version(city: City, api_as: Any) -> None:
+    req = city.request()
+    dispatcher = api_as(city.dispatcher)
+    assert dispatcher.post(f"{URL}/{req.pk}/transitions", {"to": "accepted", "version": 1}).status_code == 200
+    second = dispatcher.post(f"{URL}/{req.pk}/transitions", {"to": "cancelled", "version": 1, "reason": "дубль"})
+    assert second.status_code == 409
+    assert second.json()["current_version"] == 2
+    req.refresh_from_db()
+    assert req.status == Status.ACCEPTED
+
+
+def test_illegal_move_is_422_with_a_message(city: City, api_as: Any) -> None:
+    req = city.request()
+    response = api_as(city.dispatcher).post(f"{URL}/{req.pk}/transitions", {"to": "done", "version": 1})
+    assert response.status_code == 422
+    assert "cannot become" in response.json()["errors"]["to"][0]
+
+
+def test_cancel_without_reason_is_422(city: City, api_as: Any) -> None:
+    req = city.request()
+    response = api_as(city.operator).post(f"{URL}/{req.pk}/transitions", {"to": "cancelled", "version": 1})
+    assert response.status_code == 422 and "reason" in response.json()["errors"]
+
+
+def test_move_without_permission_is_403(city: City, api_as: Any) -> None:
+    req = city.request()
+    response = api_as(city.other_dispatcher).post(f"{URL}/{req.pk}/transitions", {"to": "accepted", "version": 1})
+    assert response.status_code == 403
+    response = api_as(city.volunteer_user).post(f"{URL}/{req.pk}/transitions", {"to": "accepted", "version": 1})
+    assert response.status_code == 403
+    req.refresh_from_db()
+    assert req.status == Status.NEW
+
+
+def test_unknown_assignee_and_missing_request(city: City, api_as: Any) -> None:
+    req = city.request()
+    dispatcher = api_as(city.dispatcher)
+    dispatcher.post(f"{URL}/{req.pk}/transitions", {"to": "accepted", "version": 1})
+    response = dispatcher.post(f"{URL}/{req.pk}/transitions", {"to": "assigned", "assignee": 99999, "version": 2})
+    assert response.status_code == 422 and "assignee" in response.json()["errors"]
+    assert dispatcher.post(f"{URL}/99999/transitions", {"to": "accepted", "version": 1}).status_code == 404
+
+
+def test_replayed_transition_returns_the_first_answer(city: City, api_as: Any) -> None:
+    req = city.request()
+    dispatcher = api_as(city.dispatcher)
+    first = dispatcher.post(f"{URL}/{req.pk}/transitions", {"to": "accepted", "version": 1}, key="move-1")
+    again = dispatcher.post(f"{URL}/{req.pk}/transitions", {"to": "accepted", "version": 1}, key="move-1")
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert req.transitions.count() == 2
+
+
+# --- catalogue -------------------------------------------------------------------------------------
+def test_service_types_lists_the_active_catalogue(city: City, api_as: Any) -> None:
+    ServiceTypeFactory(code="old", name="Уголь", is_active=False)
+    response = api_as(city.volunteer_user).get("/api/v1/service-types")
+    assert response.status_code == 200
+    assert response.json() == [
+        {
+            "code": "food",
+            "name": city.service.name,
+            "target_hours": 24,
+            "handles_money": True,
+            "required_skills": ["car"],
+        }
+    ]

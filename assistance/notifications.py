@@ -1,0 +1,73 @@
+"""SMS to the citizen when their request is accepted, assigned and done (transactional outbox)."""
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from assistance.models import HelpRequest, Status
+from directory.models import Worker
+from notify import services as notify
+from people.models import PersonPhone
+
+NOTIFIED = (Status.ACCEPTED, Status.ASSIGNED, Status.DONE)
+
+
+def _mobile(help_request: HelpRequest) -> str | None:
+    phones = PersonPhone.objects.filter(person_id=help_request.person_id).order_by("-is_primary", "id")
+    mobile = phones.filter(kind=PersonPhone.Kind.MOBILE).values_list("number", flat=True).first()
+    return mobile
+
+
+def _text(help_request: HelpRequest, status: str, worker: Worker | None) -> str:
+    number, service = help_request.pk, help_request.service_type.name
+    if status == Status.ACCEPTED:
+        return _("Your request № %(number)s (%(service)s) is accepted by %(tcso)s.") % {
+            "number": number,
+            "service": service,
+            "tcso": help_request.tcso,
+        }
+    if status == Status.ASSIGNED:
+        window = ""
+        if help_request.window_start and help_request.window_end:
+            start = timezone.localtime(help_request.window_start)
+            end = timezone.localtime(help_request.window_end)
+            window = " " + _("on %(day)s between %(start)s and %(end)s") % {
+                "day": start.strftime("%d.%m"),
+                "start": start.strftime("%H:%M"),
+                "end": end.strftime("%H:%M"),
+            }
+        name = worker.given_name if worker else ""
+        return _("Request № %(number)s: %(name)s will come to help%(window)s.") % {
+            "number": number,
+            "name": name,
+            "window": window,
+        }
+    return _("Request № %(number)s (%(service)s) is done. Call centre: 8 (495) 870-45-09.") % {
+        "number": number,
+        "service": service,
+    }
+
+
+def request_moved(help_request: HelpRequest, status: str, worker: Worker | None = None) -> None:
+    """Queue the SMS for this move, if it is one citizens hear about and they have a mobile phone.
+
+    Runs inside the move's transaction; the dedup key keeps a repeated move from texting twice.
+    """
+    if status not in NOTIFIED:
+        return
+    phone = _mobile(help_request)
+    if phone is None:
+        return
+    language = (
+        help_request.person.preferred_language if help_request.person.preferred_language in ("ru", "en") else "ru"
+    )
+    with translation.override(language):
+        body = _text(help_request, status, worker)
+    suffix = f":{worker.pk}" if worker else ""
+    notify.send(
+        channel="sms",
+        recipient=phone,
+        body=body,
+        person_id=help_request.person_id,
+        related=help_request,
+        dedup_key=f"request:{help_request.pk}:{status}{suffix}",
+    )

@@ -1,0 +1,63 @@
+"""The telephony (CTI) webhook: the phone system tells Opora about calls; the answer says which page
+to pop up on the operator's screen. Registered on the API in api/api.py under /api/v1/cti/."""
+
+from typing import Literal, cast
+
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import Field, Router, Schema
+
+from api.idempotency import REPLAYED_HEADER, Answer, run_idempotent
+from api.schemas import ErrorOut
+from core.validators import try_normalise_phone
+from intake import services
+from intake.views import call_url
+
+router = Router(tags=["cti"])
+
+
+class CallEventIn(Schema):
+    event: Literal["ring", "answer", "hangup"]
+    call_id: str = Field(..., min_length=1, max_length=100, description="The phone system's id of the call.")
+    phone: str = Field("", max_length=32, description="The caller's number in any format; empty if withheld.")
+    operator: str | None = Field(None, max_length=150, description="Username of the operator who took the call.")
+
+
+class CallEventOut(Schema):
+    call_id: str
+    url: str = Field(description="The operator's screen for this call.")
+    duration_seconds: int | None = Field(None, description="Set on hangup.")
+
+
+@router.post(
+    "/calls",
+    response={200: CallEventOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    operation_id="cti_call_event",
+    summary="A telephony event: ring, answer or hangup",
+)
+def call_event(request: HttpRequest, payload: CallEventIn) -> HttpResponse:
+    """``ring`` and ``answer`` record the call and answer the screen-pop address; ``hangup`` closes the
+    call and answers its duration in seconds. Repeats of an event change nothing."""
+
+    def action() -> Answer:
+        phone = try_normalise_phone(payload.phone) or payload.phone.strip()
+        call = services.cti_event(
+            event=payload.event,
+            call_id=payload.call_id.strip(),
+            phone=phone,
+            operator_username=payload.operator or None,
+            by=cast(User, request.user),
+            request=request,
+        )
+        body = CallEventOut(
+            call_id=call.cti_call_id or "",
+            url=call_url(call.phone if call.phone.startswith("+") else "", call.cti_call_id or ""),
+            duration_seconds=call.duration_seconds,
+        )
+        return Answer(200, body.model_dump(mode="json"))
+
+    answer, replayed = run_idempotent(request, action)
+    response = JsonResponse(answer.body, status=answer.status, json_dumps_params={"ensure_ascii": False})
+    if replayed:
+        response[REPLAYED_HEADER] = "true"
+    return response

@@ -1,0 +1,87 @@
+"""Interactions with citizens: calls, visits and messages (FHIR Communication / Encounter)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from assistance.models import HelpRequest
+from core.models import TimeStampedModel
+from core.validators import format_phone
+from people.models import Person
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", _("inbound")
+    OUTBOUND = "outbound", _("outbound")
+
+
+class InteractionChannel(models.TextChoices):
+    PHONE = "phone", _("phone")
+    VISIT = "visit", _("visit")
+    MESSAGE = "message", _("message")
+
+
+class Outcome(models.TextChoices):
+    PENDING = "", _("not recorded yet")
+    REQUEST_CREATED = "request_created", _("request created")
+    INFORMATION_ONLY = "information_only", _("information only")
+    COMPLAINT = "complaint", _("complaint")
+    WRONG_NUMBER = "wrong_number", _("wrong number")
+    CALLBACK_NEEDED = "callback_needed", _("call back needed")
+
+
+class Interaction(TimeStampedModel):
+    """One call, visit or message. ``person`` is empty for a wrong number or an anonymous caller."""
+
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interactions",
+        verbose_name=_("citizen"),
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True, help_text=_("the caller's number, E.164"))
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.INBOUND)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=InteractionChannel.choices, default=InteractionChannel.PHONE
+    )
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("operator"),
+    )
+    started_at = models.DateTimeField(_("started"), default=timezone.now, db_index=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(_("duration, seconds"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True, default="")
+    note = models.TextField(_("note"), blank=True)
+    requests = models.ManyToManyField(
+        HelpRequest, blank=True, related_name="interactions", verbose_name=_("help requests")
+    )
+    cti_call_id = models.CharField(_("telephony call ID"), max_length=100, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        indexes = [models.Index(fields=["person", "-started_at"], name="interaction_person_recent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="interaction_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {timezone.localtime(self.started_at):%d.%m.%Y %H:%M}"
+
+    @property
+    def phone_display(self) -> str:
+        return format_phone(self.phone) if self.phone else ""

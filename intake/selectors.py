@@ -1,0 +1,40 @@
+"""Read queries of the operator's screen."""
+
+from collections import defaultdict
+from typing import Any
+
+from assistance import workflow
+from assistance.models import HelpRequest
+from intake.models import Interaction
+from people.models import Person
+
+RECENT_INTERACTIONS = 5
+
+
+def open_requests_by_person(people: list[Person]) -> dict[int, list[HelpRequest]]:
+    found: dict[int, list[HelpRequest]] = defaultdict(list)
+    requests = (
+        HelpRequest.objects.filter(person_id__in=[p.pk for p in people], status__in=workflow.OPEN)
+        .select_related("service_type", "tcso")
+        .order_by("due_at", "pk")
+    )
+    for help_request in requests:
+        found[help_request.person_id].append(help_request)
+    return found
+
+
+def recent_interactions(person: Person, limit: int = RECENT_INTERACTIONS) -> list[Interaction]:
+    return list(
+        Interaction.objects.filter(person=person)
+        .select_related("operator")
+        .prefetch_related("requests__service_type")
+        .order_by("-started_at", "-pk")[:limit]
+    )
+
+
+def screen_pop_cards(people: list[Person]) -> list[dict[str, Any]]:
+    """For each person found by caller ID: the person, open requests and recent interactions."""
+    requests = open_requests_by_person(people)
+    return [
+        {"person": p, "open_requests": requests.get(p.pk, []), "interactions": recent_interactions(p)} for p in people
+    ]

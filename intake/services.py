@@ -1,0 +1,259 @@
+"""Business actions of the call centre: logging a call with its requests, recording a call that
+produced no request, and the telephony (CTI) events. Each runs in one transaction and is journaled."""
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assistance.models import HelpRequest, Urgency
+from assistance.services import RequestInput, create_request, open_duplicates
+from audit import services as audit
+from audit.models import Action
+from core.exceptions import ValidationError
+from intake.models import Direction, Interaction, InteractionChannel, Outcome
+from people.models import Person
+
+# Outcomes an operator can choose for a call that produced no request.
+NO_REQUEST_OUTCOMES = (Outcome.INFORMATION_ONLY, Outcome.COMPLAINT, Outcome.WRONG_NUMBER, Outcome.CALLBACK_NEEDED)
+
+
+def _require(user: User, perm: str, obj: Any = None) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+# --- working hours ----------------------------------------------------------------------------------
+def call_centre_hours() -> tuple[datetime.time, datetime.time]:
+    """The call centre's opening and closing time (Moscow), from OPORA_CALL_CENTRE_HOURS "08:00-21:00"."""
+    start, end = settings.OPORA_CALL_CENTRE_HOURS.split("-")
+    return datetime.time.fromisoformat(start.strip()), datetime.time.fromisoformat(end.strip())
+
+
+def hours_label() -> str:
+    start, end = call_centre_hours()
+    return f"{start:%H:%M}–{end:%H:%M}"
+
+
+def is_open(now: datetime.datetime | None = None) -> bool:
+    start, end = call_centre_hours()
+    local = timezone.localtime(now or timezone.now()).time()
+    return start <= local < end
+
+
+def closed_notice() -> str:
+    return _("The call centre works %(hours)s. Outside these hours only urgent requests are taken.") % {
+        "hours": hours_label()
+    }
+
+
+# --- logging a call with requests -------------------------------------------------------------------
+@dataclass
+class RowInput:
+    """One request of a call, and whether the operator confirmed it despite an open duplicate."""
+
+    data: RequestInput
+    confirm_duplicate: bool = False
+
+
+class RowErrors(Exception):
+    """Some rows of a call cannot be saved; nothing was saved. ``rows[i]`` maps field names to messages."""
+
+    def __init__(self, rows: list[dict[str, list[str]]], general: list[str] | None = None) -> None:
+        super().__init__("rows not valid")
+        self.rows = rows
+        self.general = general or []
+
+
+def row_problems(
+    *, person: Person, rows: Sequence[RowInput], now: datetime.datetime | None = None
+) -> tuple[list[dict[str, list[str]]], list[list[HelpRequest]]]:
+    """What stops each row from being saved (open duplicates not confirmed, a non-urgent request out of
+    hours), and the open duplicates found for each row."""
+    open_now = is_open(now)
+    errors: list[dict[str, list[str]]] = []
+    duplicates: list[list[HelpRequest]] = []
+    for row in rows:
+        row_errors: dict[str, list[str]] = {}
+        found = open_duplicates(person, row.data.service_type)
+        duplicates.append(found)
+        if found and not row.confirm_duplicate:
+            row_errors["confirm_duplicate"] = [
+                _("The citizen already has an open request for this service. Tick “create anyway” to add another.")
+            ]
+        if not open_now and row.data.urgency != Urgency.URGENT:
+            row_errors["urgency"] = [
+                _("The call centre works %(hours)s. Outside these hours only urgent requests are taken.")
+                % {"hours": hours_label()}
+            ]
+        errors.append(row_errors)
+    return errors, duplicates
+
+
+def _call_for(cti_call_id: str | None) -> Interaction | None:
+    if not cti_call_id:
+        return None
+    return Interaction.objects.select_for_update().filter(cti_call_id=cti_call_id).first()
+
+
+def log_call(
+    *,
+    person: Person,
+    rows: Sequence[RowInput],
+    by: User,
+    note: str = "",
+    cti_call_id: str | None = None,
+    request: HttpRequest | None = None,
+) -> Interaction:
+    """Create every request of a call and the interaction linking them, all or nothing."""
+    _require(by, "intake.take_calls")
+    _require(by, "people.view_person", person)
+    if not rows:
+        raise RowErrors([], [_("Add at least one request.")])
+    errors, _duplicates = row_problems(person=person, rows=rows)
+    if any(errors):
+        raise RowErrors(errors)
+    general: list[str] = []
+    with transaction.atomic():
+        created: list[HelpRequest] = []
+        for index, row in enumerate(rows):
+            try:
+                created.append(create_request(person=person, data=row.data, by=by, request=request))
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, messages in exc.message_dict.items():
+                        if field == "person":
+                            general.extend(m for m in messages if m not in general)
+                        else:
+                            errors[index].setdefault(field, []).extend(messages)
+                else:
+                    general.extend(exc.messages)
+        if any(errors) or general:
+            transaction.set_rollback(True)
+            raise RowErrors(errors, general)
+        interaction = _call_for(cti_call_id) or Interaction(
+            cti_call_id=cti_call_id or None, direction=Direction.INBOUND, channel=InteractionChannel.PHONE
+        )
+        interaction.person = person
+        interaction.operator = interaction.operator or by
+        interaction.outcome = Outcome.REQUEST_CREATED
+        interaction.note = note.strip()
+        interaction.save()
+        interaction.requests.add(*created)
+        audit.record(
+            actor=by,
+            action=Action.CREATE,
+            obj=interaction,
+            person_id=person.pk,
+            fields=["outcome", "requests", "note"],
+            details={"requests": [r.pk for r in created]},
+            request=request,
+        )
+    return interaction
+
+
+def record_interaction(
+    *,
+    person: Person | None,
+    outcome: str,
+    by: User,
+    note: str = "",
+    phone: str = "",
+    cti_call_id: str | None = None,
+    request: HttpRequest | None = None,
+) -> Interaction:
+    """Record a call that produced no request: information only, a complaint, a wrong number..."""
+    _require(by, "intake.take_calls")
+    if person is not None:
+        _require(by, "people.view_person", person)
+    if outcome not in NO_REQUEST_OUTCOMES:
+        raise ValidationError({"outcome": _("Choose how the call ended.")})
+    if outcome == Outcome.COMPLAINT and not note.strip():
+        raise ValidationError({"note": _("Write down what the complaint is about.")})
+    with transaction.atomic():
+        interaction = _call_for(cti_call_id) or Interaction(
+            cti_call_id=cti_call_id or None, direction=Direction.INBOUND, channel=InteractionChannel.PHONE
+        )
+        interaction.person = person
+        interaction.phone = interaction.phone or phone
+        interaction.operator = interaction.operator or by
+        interaction.outcome = outcome
+        interaction.note = note.strip()
+        interaction.save()
+        audit.record(
+            actor=by,
+            action=Action.CREATE,
+            obj=interaction,
+            person_id=person.pk if person else None,
+            fields=["outcome", "note"],
+            details={"outcome": outcome},
+            request=request,
+        )
+    return interaction
+
+
+# --- telephony events -------------------------------------------------------------------------------
+CTI_EVENTS = ("ring", "answer", "hangup")
+
+
+def cti_event(
+    *,
+    event: str,
+    call_id: str,
+    phone: str,
+    by: User,
+    operator_username: str | None = None,
+    request: HttpRequest | None = None,
+) -> Interaction:
+    """Record a telephony event: ``ring`` opens the call, ``answer`` notes who took it, ``hangup`` closes
+    it with its duration (from the answer, or from the ring if it was never answered)."""
+    _require(by, "intake.take_calls")
+    if event not in CTI_EVENTS:
+        raise ValidationError({"event": _("Unknown event.")})
+    operator = None
+    if operator_username:
+        operator = User.objects.filter(username=operator_username, is_active=True).first()
+        if operator is None:
+            raise ValidationError({"operator": _("No active user with this name.")})
+    now = timezone.now()
+    with transaction.atomic():
+        call = _call_for(call_id)
+        created = call is None
+        if call is None:
+            call = Interaction(
+                cti_call_id=call_id,
+                direction=Direction.INBOUND,
+                channel=InteractionChannel.PHONE,
+                started_at=now,
+                phone=phone,
+            )
+        if phone and not call.phone:
+            call.phone = phone
+        if operator is not None:
+            call.operator = operator
+        if event == "answer" and call.answered_at is None:
+            call.answered_at = now
+        if event == "hangup" and call.ended_at is None:
+            call.ended_at = now
+            begin = call.answered_at or call.started_at
+            call.duration_seconds = max(0, int((now - begin).total_seconds()))
+        call.save()
+        audit.record(
+            actor=by,
+            action=Action.CREATE if created else Action.CHANGE,
+            obj=call,
+            person_id=call.person_id,
+            fields=["phone", "operator", event],
+            details={"event": event},
+            request=request,
+            channel="api",
+        )
+    return call

@@ -1,0 +1,94 @@
+import datetime
+import json
+from typing import Any
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.test import Client
+
+from api.models import ApiToken
+from intake.models import Interaction
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/cti/calls"
+
+
+class Telephony:
+    def __init__(self, client: Client, user: User) -> None:
+        self.client = client
+        _record, self.token = ApiToken.issue(user=user, name="cti")
+
+    def send(self, headers: dict[str, str] | None = None, **body: Any) -> Any:
+        return self.client.post(
+            URL,
+            json.dumps(body),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {self.token}", "Accept-Language": "en", **(headers or {})},
+        )
+
+
+def test_ring_records_the_call_and_answers_the_screen_pop_url(client: Client, town: Any, caller: Any):
+    telephony = Telephony(client, town.operator)
+    response = telephony.send(event="ring", call_id="c-1", phone="8 (916) 555-12-34")
+    assert response.status_code == 200
+    assert response.json()["url"] == "/intake/call?phone=%2B79165551234&call=c-1"
+    call = Interaction.objects.get(cti_call_id="c-1")
+    assert call.phone == "+79165551234" and call.ended_at is None
+    client.force_login(town.operator)
+    page = client.get(response.json()["url"]).content.decode()
+    assert "Иванова Мария Петровна" in page
+    assert "?call=c-1" in page
+
+
+def test_hangup_closes_the_call_with_its_duration(client: Client, town: Any, caller: Any):
+    telephony = Telephony(client, town.operator)
+    start = datetime.datetime(2026, 3, 10, 10, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        telephony.send(event="ring", call_id="c-2", phone="+79165551234")
+    with time_machine.travel(start + datetime.timedelta(seconds=5), tick=False):
+        answer = telephony.send(event="answer", call_id="c-2", phone="+79165551234", operator=town.operator.username)
+    with time_machine.travel(start + datetime.timedelta(seconds=95), tick=False):
+        response = telephony.send(event="hangup", call_id="c-2", phone="+79165551234")
+    assert answer.json()["url"].startswith("/intake/call?")
+    assert response.status_code == 200
+    assert response.json()["duration_seconds"] == 90
+    call = Interaction.objects.get(cti_call_id="c-2")
+    assert call.operator == town.operator
+    assert call.ended_at == start + datetime.timedelta(seconds=95)
+    assert call.duration_seconds == 90
+
+
+def test_withheld_number_gives_a_screen_pop_without_phone(client: Client, town: Any):
+    response = Telephony(client, town.operator).send(event="ring", call_id="c-3", phone="")
+    assert response.json()["url"] == "/intake/call?call=c-3"
+
+
+def test_repeated_event_with_the_same_idempotency_key_is_replayed(client: Client, town: Any):
+    telephony = Telephony(client, town.operator)
+    first = telephony.send(event="ring", call_id="c-4", phone="+79165551234", headers={"Idempotency-Key": "k1"})
+    again = telephony.send(event="ring", call_id="c-4", phone="+79165551234", headers={"Idempotency-Key": "k1"})
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert Interaction.objects.filter(cti_call_id="c-4").count() == 1
+
+
+def test_unknown_event_and_unknown_operator_are_refused(client: Client, town: Any):
+    telephony = Telephony(client, town.operator)
+    bad_event = telephony.send(event="transfer", call_id="c-5", phone="")
+    assert bad_event.status_code == 422 and "event" in bad_event.json()["errors"]
+    bad_operator = telephony.send(event="answer", call_id="c-5", phone="", operator="nobody")
+    assert bad_operator.status_code == 422 and "operator" in bad_operator.json()["errors"]
+    assert not Interaction.objects.exists()
+
+
+def test_without_a_token_the_webhook_answers_401(client: Client, db: None):
+    response = client.post(URL, json.dumps({"event": "ring", "call_id": "x"}), content_type="application/json")
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("role", ["volunteer", "psychologist"])
+def test_token_of_a_role_outside_the_call_centre_gets_403(client: Client, make_user: Any, role: str):
+    response = Telephony(client, make_user(role)).send(event="ring", call_id="c-6", phone="")
+    assert response.status_code == 403
+    assert not Interaction.objects.exists()

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from intake import views
+
+app_name = "intake"
+urlpatterns = [
+    path("call", views.screen_pop, name="call"),
+    path("people/<int:pk>/call", views.person_call, name="person_call"),
+    path("interactions/new", views.interaction_create, name="interaction_create"),
+]

@@ -1,0 +1,223 @@
+"""The operator's screen: caller-ID pop-up, logging a call with its requests, calls without a request."""
+
+import hashlib
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from assistance import workflow
+from assistance.models import HelpRequest
+from core.exceptions import ValidationError
+from intake import selectors, services
+from intake.forms import CallNoteForm, InteractionForm, RequestRowFormSet, row_initial
+from intake.models import Interaction
+from people import selectors as people_selectors
+from people import services as people_services
+from people.models import Person
+
+ROWS_PREFIX = "rows"
+ROW_FIELDS = ["service_type", "details", "address", "window_date", "window_from", "window_to", "urgency"]
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _require(request: HttpRequest, perm: str, obj: Any = None) -> None:
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def call_url(phone: str = "", call: str = "") -> str:
+    """The screen pop's address for a caller's phone and the telephony's call id."""
+    params = {k: v for k, v in (("phone", phone), ("call", call)) if v}
+    return reverse("intake:call") + ("?" + urlencode(params) if params else "")
+
+
+def screen_pop(request: HttpRequest) -> HttpResponse:
+    """Who is calling: the citizens with this phone, their open requests and recent calls."""
+    _require(request, "intake.take_calls")
+    raw = request.GET.get("phone", "").strip()
+    call_id = request.GET.get("call", "").strip()
+    call = Interaction.objects.filter(cti_call_id=call_id).first() if call_id else None
+    if not raw and call is not None:
+        raw = call.phone
+    query = people_selectors.parse_query(raw) if raw else people_selectors.SearchQuery(raw="")
+    people: list[Person] = []
+    if query.phone:
+        people = people_selectors.search_people(
+            people_selectors.SearchQuery(raw=raw, phone=query.phone),
+            base=people_selectors.visible_people(_user(request)),
+        )
+        people_services.record_search(by=_user(request), kind="caller_id", results=people, request=request)
+    context = {
+        "raw": raw,
+        "phone": query.phone or "",
+        "not_a_phone": bool(raw) and not query.phone,
+        "call": call,
+        "call_id": call_id,
+        "cards": selectors.screen_pop_cards(people),
+        "open_now": services.is_open(),
+        "closed_notice": services.closed_notice(),
+        "interaction_form": InteractionForm(initial={"phone": query.phone or "", "call": call_id}),
+    }
+    return render(request, "intake/screen_pop.html", context)
+
+
+def _review_token(rows: list[services.RowInput], note: str) -> str:
+    """A fingerprint of what the operator read back, so a change after the read-back is read back again."""
+    canonical = [
+        [
+            r.data.service_type.pk,
+            r.data.details.strip(),
+            r.data.address.strip(),
+            r.data.urgency,
+            r.data.window_start.isoformat() if r.data.window_start else "",
+            r.data.window_end.isoformat() if r.data.window_end else "",
+            r.confirm_duplicate,
+        ]
+        for r in rows
+    ]
+    return hashlib.sha256(json.dumps([canonical, note.strip()], ensure_ascii=False).encode()).hexdigest()[:32]
+
+
+def _with_one_more_row(data: QueryDict, person: Person) -> list[dict[str, Any]]:
+    """The rows as typed, plus a fresh row with the defaults: "add another request" without JS."""
+    total = int(data.get(f"{ROWS_PREFIX}-TOTAL_FORMS", "1") or 1)
+    rows: list[dict[str, Any]] = []
+    for index in range(min(total, 9)):
+        row: dict[str, Any] = {name: data.get(f"{ROWS_PREFIX}-{index}-{name}", "") for name in ROW_FIELDS}
+        row["confirm_duplicate"] = bool(data.get(f"{ROWS_PREFIX}-{index}-confirm_duplicate"))
+        rows.append(row)
+    rows.append(row_initial(person.address))
+    return rows
+
+
+def _apply_row_errors(formset: Any, errors: list[dict[str, list[str]]]) -> None:
+    for form, row_errors in zip(formset.forms, errors, strict=False):
+        for field, messages_ in row_errors.items():
+            field = {"window_end": "window_to", "window_start": "window_from"}.get(field, field)
+            form.add_error(field if field in form.fields else None, messages_)
+
+
+def person_call(request: HttpRequest, pk: int) -> HttpResponse:
+    """Log a call of a known citizen: one or more requests, read back, then saved together."""
+    _require(request, "intake.take_calls")
+    person = get_object_or_404(Person.objects.select_related("district"), pk=pk)
+    _require(request, "people.view_person", person)
+    call_id = (request.POST.get("call") or request.GET.get("call", "")).strip()
+    defaults = row_initial(person.address)
+    review: list[dict[str, Any]] = []
+    general_errors: list[str] = []
+    note_form = CallNoteForm(request.POST or None)
+    if request.method == "POST" and "add_row" in request.POST:
+        formset = RequestRowFormSet(
+            prefix=ROWS_PREFIX, initial=_with_one_more_row(request.POST, person), row_defaults=defaults
+        )
+        note_form = CallNoteForm(initial={"note": request.POST.get("note", "")})
+    elif request.method == "POST":
+        formset = RequestRowFormSet(request.POST, prefix=ROWS_PREFIX, row_defaults=defaults)
+        if formset.is_valid() and note_form.is_valid():
+            rows = [form.to_row(person.address) for form in formset.forms]
+            note = note_form.cleaned_data["note"]
+            errors, duplicates = services.row_problems(person=person, rows=rows)
+            for form, found in zip(formset.forms, duplicates, strict=True):
+                form.duplicates = found
+            token = _review_token(rows, note)
+            if any(errors):
+                _apply_row_errors(formset, errors)
+            elif "confirm" in request.POST and note_form.cleaned_data["review_token"] == token:
+                try:
+                    services.log_call(
+                        person=person, rows=rows, by=_user(request), note=note, cti_call_id=call_id, request=request
+                    )
+                except services.RowErrors as exc:
+                    _apply_row_errors(formset, exc.rows)
+                    general_errors = exc.general
+                except ValidationError as exc:
+                    general_errors = exc.messages
+                else:
+                    messages.success(
+                        request,
+                        ngettext(
+                            "Call logged: %(count)d request registered for %(name)s.",
+                            "Call logged: %(count)d requests registered for %(name)s.",
+                            len(rows),
+                        )
+                        % {"count": len(rows), "name": person.full_name},
+                    )
+                    return redirect("people:detail", pk=person.pk)
+            else:
+                review = [
+                    {"row": row, "window": form.window(), "urgent": row.data.urgency == "urgent"}
+                    for row, form in zip(rows, formset.forms, strict=True)
+                ]
+                data = request.POST.copy()
+                data["review_token"] = token
+                note_form = CallNoteForm(data)
+                note_form.is_valid()
+    else:
+        formset = RequestRowFormSet(prefix=ROWS_PREFIX, initial=[defaults], row_defaults=defaults)
+    if not review:
+        formset.forms[0].fields["service_type"].widget.attrs["autofocus"] = True
+    open_requests = list(
+        HelpRequest.objects.filter(person=person, status__in=workflow.OPEN)
+        .select_related("service_type")
+        .order_by("due_at")
+    )
+    return render(
+        request,
+        "intake/person_call.html",
+        {
+            "person": person,
+            "phones": list(person.phones.all()),
+            "formset": formset,
+            "note_form": note_form,
+            "review": review,
+            "general_errors": general_errors,
+            "call_id": call_id,
+            "open_requests": open_requests,
+            "open_now": services.is_open(),
+            "closed_notice": services.closed_notice(),
+        },
+        status=400 if request.method == "POST" and not review and "add_row" not in request.POST else 200,
+    )
+
+
+@require_POST
+def interaction_create(request: HttpRequest) -> HttpResponse:
+    """Record a call that produced no request, from the screen pop."""
+    _require(request, "intake.take_calls")
+    form = InteractionForm(request.POST)
+    back = call_url(request.POST.get("phone", ""), request.POST.get("call", ""))
+    if not form.is_valid():
+        messages.error(request, _("Choose how the call ended."))
+        return redirect(back)
+    data = form.cleaned_data
+    person = get_object_or_404(Person, pk=data["person"]) if data.get("person") else None
+    try:
+        services.record_interaction(
+            person=person,
+            outcome=data["outcome"],
+            note=data["note"],
+            phone=data["phone"],
+            cti_call_id=data["call"] or None,
+            by=_user(request),
+            request=request,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Call recorded."))
+    return redirect(back)
