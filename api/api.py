@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from api.auth import TokenAuth
 from api.idempotency import (
+    IDEMPOTENCY_DOC,
     IDEMPOTENCY_HEADER,
     REPLAYED_HEADER,
     Answer,
@@ -31,6 +32,7 @@ from api.idempotency import (
     run_idempotent,
 )
 from api.schemas import (
+    ERRORS,
     ConflictOut,
     DuplicateCandidateOut,
     DuplicatesOut,
@@ -79,19 +81,6 @@ api = NinjaAPI(
     auth=TokenAuth(),
     docs=StrictCspSwagger(settings={"validatorUrl": None}),
 )
-
-ERRORS: dict[int, type[BaseModel]] = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
-IDEMPOTENCY_DOC = {
-    "parameters": [
-        {
-            "name": IDEMPOTENCY_HEADER,
-            "in": "header",
-            "required": False,
-            "schema": {"type": "string", "maxLength": 200},
-            "description": "Any unique string (a UUID) per intended change; repeats return the first answer.",
-        }
-    ]
-}
 
 
 # --- answers ---------------------------------------------------------------------------------------

@@ -132,3 +132,17 @@ def run_idempotent(request: HttpRequest, action: Callable[[], Answer]) -> tuple[
             raise
         return _replay(stored, fingerprint), True
     return answer, False
+
+
+# The OpenAPI description of the header, for the operations that honour it.
+IDEMPOTENCY_DOC = {
+    "parameters": [
+        {
+            "name": IDEMPOTENCY_HEADER,
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "maxLength": 200},
+            "description": "Any unique string (a UUID) per intended change; repeats return the first answer.",
+        }
+    ]
+}

@@ -19,10 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, ConfigDict, Field
 
-from api.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER, Answer, run_idempotent
-from api.schemas import ConflictOut, ErrorOut
+from api.idempotency import IDEMPOTENCY_DOC, REPLAYED_HEADER, Answer, run_idempotent
+from api.schemas import ERRORS, ConflictOut, ErrorOut
 from api.validation import InputError
 from assistance import services
 from assistance.models import Channel, HelpRequest, ServiceType, Status, Urgency
@@ -34,18 +34,6 @@ from people.models import Person
 
 router = Router(tags=["requests"])
 
-ERRORS: dict[int, type[BaseModel]] = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
-IDEMPOTENCY_DOC = {
-    "parameters": [
-        {
-            "name": IDEMPOTENCY_HEADER,
-            "in": "header",
-            "required": False,
-            "schema": {"type": "string", "maxLength": 200},
-            "description": "Any unique string (a UUID) per intended change; repeats return the first answer.",
-        }
-    ]
-}
 
 # Roles that see every TCSO's requests (core.permissions "assistance.view_request"); dispatchers see
 # their own TCSO's only.

@@ -8,7 +8,7 @@ messages are the same as on the pages and translated into the request's language
 import datetime
 
 from ninja import Schema
-from pydantic import AliasChoices, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from people.models import Person, PersonPhone
 
@@ -196,3 +196,7 @@ class PersonUpdateIn(PersonFieldsIn):
     version: int = Field(description="The version of the record the change is based on.")
     surname: str | None = None
     given_name: str | None = None
+
+
+# The error answers every authenticated operation may give.
+ERRORS: dict[int, type[BaseModel]] = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
