@@ -65,7 +65,7 @@ class VersionForm(forms.Form):
 
 
 class StartForm(VersionForm):
-    pass
+    """Starting a task needs nothing but the version the worker saw."""
 
 
 class DoneForm(VersionForm):

@@ -19,7 +19,7 @@ class Action(models.TextChoices):
 
 
 class AppendOnlyError(Exception):
-    pass
+    """Raised on any attempt to change or delete a journal entry."""
 
 
 class AuditEvent(models.Model):
