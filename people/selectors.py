@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
@@ -152,7 +153,10 @@ def _search_by_phone(phone: str, base: QuerySet[Person] | None, limit: int) -> l
     """
     scope_sql, scope_params = "", ()
     if base is not None and base.query.has_filters():
-        subquery, scope_params = base.values("pk").query.sql_with_params()
+        try:
+            subquery, scope_params = base.values("pk").query.sql_with_params()
+        except EmptyResultSet:  # e.g. a dispatcher whose TCSO serves no district yet
+            return []
         scope_sql = f"AND p.id IN ({subquery})"
     found = list(Person.objects.raw(_phone_sql(scope_sql), [phone, phone, *scope_params, limit]))
     district_fields = [f.attname for f in District._meta.concrete_fields]

@@ -9,8 +9,10 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from api.models import ApiToken
+from assistance.models import HelpRequest, ServiceType
 from directory.reference import load_roles
 from people.models import Consent, ContactPerson, IdentityDocument
 from people.tests.factories import OrganisationFactory, PersonFactory, WorkerFactory
@@ -71,6 +73,33 @@ MATRIX = [
         lambda f: reverse("people:consent_withdraw", args=[f.person.pk, f.consent.pk]),
         EDITORS,
     ),
+    # Call centre, dispatch, field work, reports, outbox.
+    (
+        "incoming call",
+        "get",
+        lambda f: reverse("intake:call") + "?phone=89161234567",
+        {"operator", "dispatcher", "dispatcher_elsewhere", "supervisor"},
+    ),
+    (
+        "request queue",
+        "get",
+        lambda f: reverse("assistance:queue"),
+        {"dispatcher", "dispatcher_elsewhere", "supervisor"},
+    ),
+    (
+        "request page",
+        "get",
+        lambda f: reverse("assistance:request", args=[f.help_request.pk]),
+        {"operator", "supervisor", "coordinator", "navigator", "dispatcher"},
+    ),
+    ("my tasks", "get", lambda f: reverse("assistance:field_tasks"), {"social_worker", "volunteer"}),
+    (
+        "dashboard",
+        "get",
+        lambda f: reverse("reports:dashboard"),
+        {"supervisor", "operator", "dispatcher", "dispatcher_elsewhere"},
+    ),
+    ("outbox", "get", lambda f: reverse("notify:outbox"), {"supervisor", "administrator"}),
 ]
 POST_DATA = {
     "add contact": {"full_name": "Иванов Пётр", "relation": "child"},
@@ -98,6 +127,10 @@ class World:
         WorkerFactory(user=self.users["dispatcher_elsewhere"], organisation=OrganisationFactory())
         self.consent = Consent.objects.create(
             person=self.person, scope="pd_processing", recorded_by=self.users["operator"]
+        )
+        service = ServiceType.objects.create(code="food", name="Продукты", target_hours=24)
+        self.help_request = HelpRequest.objects.create(
+            person=self.person, service_type=service, tcso=home_tcso, due_at=timezone.now()
         )
 
 

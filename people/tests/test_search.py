@@ -113,3 +113,9 @@ def test_phone_search_respects_the_base_queryset_and_shows_district_and_primary_
     assert scoped[0].district.name == "Бирюлёво Восточное"
     assert scoped[0].primary_phone == "+79160000078"
     assert scoped[0].matched_as_relative is False
+
+
+def test_phone_search_in_an_empty_scope_finds_nobody_instead_of_failing(person):
+    from people.models import Person
+
+    assert search_people(parse_query("8 (916) 123-45-67"), base=Person.objects.filter(district_id__in=[])) == []
