@@ -1,3 +1,4 @@
+import contextlib
 import re
 from collections import Counter
 from io import StringIO
@@ -242,36 +243,32 @@ def test_vulnerability_flags_have_realistic_shares() -> None:
 
 
 class _Rollback(Exception):
-    pass
+    """Raised to roll back a seeding inside a test once its data has been read."""
 
 
 def _snapshot_of_a_fresh_city(seed_value: int) -> dict[str, list[tuple[Any, ...]]]:
     """Seed inside a transaction that is rolled back, so every call starts from the same database."""
     snapshot: dict[str, list[tuple[Any, ...]]] = {}
-    try:
-        with transaction.atomic():
-            seed(people=200, seed=seed_value)
-            # Natural keys only: PostgreSQL sequences do not roll back, so ids differ between calls.
-            snapshot["people"] = list(
+    # Seed, snapshot, then undo, so the next seed starts from the same database.
+    with contextlib.suppress(_Rollback), transaction.atomic():
+        seed(people=200, seed=seed_value)
+        # Natural keys only: PostgreSQL sequences do not roll back, so ids differ between calls.
+        snapshot["people"] = list(
                 Person.objects.order_by("snils").values_list(
                     "surname", "given_name", "patronymic", "birth_date", "sex", "address", "district__name",
                     "snils", "oms_number", "disability_group", "chronic_illness", "lives_alone",
                 )
             )  # fmt: skip
-            snapshot["phones"] = list(
-                PersonPhone.objects.order_by("number").values_list("person__snils", "number", "kind")
+        snapshot["phones"] = list(PersonPhone.objects.order_by("number").values_list("person__snils", "number", "kind"))
+        snapshot["contacts"] = list(
+            ContactPerson.objects.order_by("phone").values_list("person__snils", "full_name", "relation")
+        )
+        snapshot["workers"] = list(
+            Worker.objects.order_by("user__username").values_list(
+                "user__username", "surname", "given_name", "public_phone"
             )
-            snapshot["contacts"] = list(
-                ContactPerson.objects.order_by("phone").values_list("person__snils", "full_name", "relation")
-            )
-            snapshot["workers"] = list(
-                Worker.objects.order_by("user__username").values_list(
-                    "user__username", "surname", "given_name", "public_phone"
-                )
-            )
-            raise _Rollback
-    except _Rollback:
-        pass
+        )
+        raise _Rollback
     return snapshot
 
 

@@ -51,7 +51,7 @@ def log(client: Any, person: Any, rows: list[dict[str, Any]], note: str = "", **
 
 @pytest.fixture(autouse=True)
 def _open(daytime: None) -> None:
-    pass
+    """Every test here runs inside the call centre's working hours unless it travels elsewhere."""
 
 
 def test_the_form_is_prefilled_for_a_quick_food_request(client: Any, town: Any, caller: Any):

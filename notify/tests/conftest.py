@@ -70,7 +70,7 @@ def sms_gateway(settings, monkeypatch):
                 pass  # the client gave up waiting (the time-out test)
 
         def log_message(self, format: str, *args: object) -> None:
-            pass
+            """Keep the fake gateway quiet: http.server logs every request to stderr."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
