@@ -40,7 +40,9 @@ unit: install
 browser: install
 	$(BIN)/pytest -q tests/browser
 
+# The intake benchmark drives the server with wrk (Debian package), installed here if missing.
 bench: install
+	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk; else sudo apt-get install -y -qq wrk; fi; }
 	$(BIN)/python bench/run.py
 
 messages: install

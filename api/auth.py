@@ -33,12 +33,11 @@ def user_for_token(raw_token: str) -> tuple[AbstractBaseUser, ApiToken] | None:
     raw_token = raw_token.strip()
     if not raw_token:
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(token_hash=hash_token(raw_token), revoked_at__isnull=True)
-        .first()
-    )
-    if token is None or not token.user.is_active:
+    try:
+        token = ApiToken.objects.select_related("user").get(token_hash=hash_token(raw_token), revoked_at__isnull=True)
+    except ApiToken.DoesNotExist:
+        return None
+    if not token.user.is_active:
         return None
     return token.user, token
 

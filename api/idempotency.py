@@ -83,11 +83,28 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Answer:
     return Answer(status=record.status_code, body=record.response_body)
 
 
+def _claim(user: User, key: str, request: HttpRequest, fingerprint: str) -> IdempotencyRecord:
+    return IdempotencyRecord.objects.create(
+        user=user,
+        key=key,
+        method=request.method or "",
+        path=request.path[:300],
+        request_hash=fingerprint,
+        status_code=0,
+        response_body={},
+    )
+
+
 def run_idempotent(request: HttpRequest, action: Callable[[], Answer]) -> tuple[Answer, bool]:
     """Run ``action`` in one transaction, at most once per Idempotency-Key.
 
     Returns the answer and whether it is a replay of an earlier one. Exceptions raised by ``action``
     roll the transaction back (the key stays unused) and propagate.
+
+    A new key costs one INSERT before the action and one UPDATE after it; a used key is found by the
+    INSERT's unique constraint, so there is no look-up first. Records older than RETENTION are purged
+    by ``manage.py purge_idempotency`` (run beside the server); one that is still there when its key
+    comes again is deleted here and the key used afresh.
     """
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is None:
@@ -98,40 +115,31 @@ def run_idempotent(request: HttpRequest, action: Callable[[], Answer]) -> tuple[
         raise InvalidIdempotencyKey
     user: User = request.user  # type: ignore[assignment]
     fingerprint = request_fingerprint(request)
-    stored = _stored(user, key)
-    if stored is not None:
-        return _replay(stored, fingerprint), True
 
-    inserted = False
-    try:
-        with transaction.atomic():
-            purge_expired(user=user)
-            record = IdempotencyRecord.objects.create(
-                user=user,
-                key=key,
-                method=request.method or "",
-                path=request.path[:300],
-                request_hash=fingerprint,
-                status_code=0,
-                response_body={},
-            )
-            inserted = True
-            answer = action()
-            if answer.is_success:
-                record.status_code = answer.status
-                record.response_body = answer.body
-                record.save(update_fields=["status_code", "response_body"])
-            else:
-                record.delete()
-    except IntegrityError:
-        if inserted:
-            raise
-        # Another request with the same key committed first: answer as it did.
+    for _attempt in range(2):
+        claimed = False
+        try:
+            with transaction.atomic():
+                record = _claim(user, key, request, fingerprint)
+                claimed = True
+                answer = action()
+                if answer.is_success:
+                    record.status_code = answer.status
+                    record.response_body = answer.body
+                    record.save(update_fields=["status_code", "response_body"])
+                else:
+                    record.delete()
+            return answer, False
+        except IntegrityError:
+            if claimed:
+                raise
+        # The key is taken: by an earlier request (or a concurrent one that has just committed, the
+        # unique index made us wait for it), whose answer we give, or by an expired record.
         stored = _stored(user, key)
-        if stored is None:
-            raise
-        return _replay(stored, fingerprint), True
-    return answer, False
+        if stored is not None:
+            return _replay(stored, fingerprint), True
+        IdempotencyRecord.objects.filter(user=user, key=key, created_at__lt=timezone.now() - RETENTION).delete()
+    raise IntegrityError("Idempotency-Key could not be claimed")
 
 
 # The OpenAPI description of the header, for the operations that honour it.

@@ -7,12 +7,13 @@ Registered on the ``api`` object of :mod:`api.api`, so its authentication, error
 """
 
 import datetime
-from typing import Any, cast
+from decimal import Decimal
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -24,8 +25,8 @@ from pydantic import AliasChoices, ConfigDict, Field
 from api.idempotency import IDEMPOTENCY_DOC, REPLAYED_HEADER, Answer, run_idempotent
 from api.schemas import ERRORS, ConflictOut, ErrorOut
 from api.validation import InputError
-from assistance import services
-from assistance.models import Channel, HelpRequest, ServiceType, Status, Urgency
+from assistance import services, workflow
+from assistance.models import Assignment, Channel, HelpRequest, ServiceType, Status, Urgency
 from audit import services as audit
 from audit.models import Action
 from core.roles import Role, user_roles
@@ -60,6 +61,13 @@ class TransitionIn(Strict):
     version: int = Field(description="The version of the request the move is based on.")
     assignee: int | None = Field(default=None, description="Id of the worker, for “assigned”.")
     reason: str = Field(default="", max_length=300, description="Required for failed and cancelled.")
+    money_spent: Decimal | None = Field(
+        default=None,
+        ge=0,
+        max_digits=10,
+        decimal_places=2,
+        description="Roubles; required for “done” when money is handled.",
+    )
 
 
 class CodeNameOut(Schema):
@@ -119,6 +127,17 @@ def _json(status: int, body: Any) -> JsonResponse:
     return JsonResponse(body, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
 
 
+M = TypeVar("M", bound=Model)
+
+
+def _get(model: type[M], **lookup: Any) -> M | None:
+    """The one row matching a unique ``lookup``, or None."""
+    try:
+        return model._default_manager.get(**lookup)
+    except model.DoesNotExist:  # type: ignore[attr-defined]
+        return None
+
+
 def _actor(request: HttpRequest) -> User:
     return cast(User, request.user)
 
@@ -151,8 +170,10 @@ def visible_requests(user: User) -> QuerySet[HelpRequest]:
     return requests.none()
 
 
-def request_out(help_request: HelpRequest) -> dict[str, Any]:
-    assignments = list(help_request.assignments.all())  # newest first
+def request_out(help_request: HelpRequest, assignments: list[Assignment] | None = None) -> dict[str, Any]:
+    """The JSON of a request; ``assignments`` (newest first) saves a query where the caller knows them."""
+    if assignments is None:
+        assignments = list(help_request.assignments.all())  # newest first
     worker = assignments[0].worker if assignments else None
     out = RequestOut(
         id=help_request.pk,
@@ -180,9 +201,12 @@ def request_out(help_request: HelpRequest) -> dict[str, Any]:
 
 
 def _aware(value: datetime.datetime | None) -> datetime.datetime | None:
-    if value is not None and timezone.is_naive(value):
-        return timezone.make_aware(value)
-    return value
+    """Moscow time if the client gave no offset; in UTC, as the database gives times back."""
+    if value is None:
+        return None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value.astimezone(datetime.UTC)
 
 
 def _record_view(request: HttpRequest, help_request: HelpRequest, section: str) -> None:
@@ -214,10 +238,11 @@ def create_request(request: HttpRequest, payload: RequestCreateIn) -> HttpRespon
     from the service's target time (a quarter of it when urgent)."""
     _require(request, "assistance.create_request")
     errors: dict[str, list[str]] = {}
-    person = Person.objects.filter(pk=payload.person_id).first()
+    # get() rather than first(): no ORDER BY to build, and this is the busiest endpoint.
+    person = _get(Person, pk=payload.person_id)
     if person is None or not request.user.has_perm("people.view_person", person):
         errors["person_id"] = [_("No such citizen.")]
-    service_type = ServiceType.objects.filter(code=payload.service_type, is_active=True).first()
+    service_type = _get(ServiceType, code=payload.service_type, is_active=True)
     if service_type is None:
         errors["service_type"] = [_("No such service in the catalogue.")]
     if payload.urgency not in Urgency.values:
@@ -237,7 +262,8 @@ def create_request(request: HttpRequest, payload: RequestCreateIn) -> HttpRespon
 
     def action() -> Answer:
         created = services.create_request(person=person, data=data, by=_actor(request), request=request, channel="api")
-        return Answer(201, _reload(created.pk))
+        # A new request has no assignment yet, and its person, service and TCSO are at hand.
+        return Answer(201, request_out(created, assignments=[]))
 
     answer, replayed = run_idempotent(request, action)
     response = _idempotent(answer, replayed)
@@ -316,6 +342,14 @@ def transition_request(request: HttpRequest, request_id: int, payload: Transitio
         assignee = Worker.objects.filter(pk=payload.assignee).first()
         if assignee is None:
             raise InputError({"assignee": [_("No such worker.")]})
+    # The phone form asks for the amount (and the receipt); a client of the API must give the amount.
+    if (
+        payload.to == Status.DONE
+        and workflow.allowed(help_request.status, Status.DONE)
+        and help_request.service_type.handles_money
+        and payload.money_spent is None
+    ):
+        raise InputError({"money_spent": [_("Say how much money was spent (0 if none).")]})
 
     def action() -> Answer:
         services.transition(
@@ -325,6 +359,7 @@ def transition_request(request: HttpRequest, request_id: int, payload: Transitio
             version=payload.version,
             reason=payload.reason,
             assignee=assignee,
+            money_spent=payload.money_spent,
             request=request,
             channel="api",
         )

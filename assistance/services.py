@@ -70,12 +70,15 @@ def create_request(
         raise ValidationError({"service_type": _("This service is no longer offered.")})
     if data.window_start and data.window_end and data.window_end <= data.window_start:
         raise ValidationError({"window_end": _("The end of the time window must be after its start.")})
+    tcso = tcso_for(person)
     now = timezone.now()
-    with transaction.atomic():
+    # No savepoint: everything that may refuse is checked above, so inside the block only a database
+    # failure can happen, and that must undo the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         help_request = HelpRequest.objects.create(
             person=person,
             service_type=data.service_type,
-            tcso=tcso_for(person),
+            tcso=tcso,
             channel=data.channel,
             urgency=data.urgency,
             details=data.details.strip(),

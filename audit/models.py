@@ -25,11 +25,15 @@ class AppendOnlyError(Exception):
 class AuditEvent(models.Model):
     """One journal entry. ``hash`` covers every other column and the previous entry's hash.
 
-    The database refuses UPDATE and DELETE on this table (triggers in migration 0002); the model refuses
-    them too, so a mistake in code fails loudly instead of rewriting history.
+    An entry is written without ``seq``, ``prev_hash`` and ``hash``: appending takes no lock, so the
+    journal never serialises the requests that write it. The sealer (``manage.py audit_seal``, run
+    beside the server) then links committed entries into the chain, in the order it finds them, and
+    that is the only change the database allows: its triggers (migrations 0002, 0003) refuse DELETE,
+    and UPDATE of anything but a first seal. The model refuses both too, so a mistake in code fails
+    loudly instead of rewriting history.
     """
 
-    seq = models.PositiveBigIntegerField(_("number"), unique=True)
+    seq = models.PositiveBigIntegerField(_("number"), unique=True, null=True, blank=True)
     at = models.DateTimeField(_("time"), db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -49,17 +53,17 @@ class AuditEvent(models.Model):
     person_id = models.BigIntegerField(_("citizen"), null=True, blank=True, db_index=True)
     fields = models.JSONField(_("fields"), default=list, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
-        ordering = ["seq"]
+        ordering = ["id"]
         verbose_name = _("journal entry")
         verbose_name_plural = _("journal entries")
         default_permissions = ("view",)
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+        return f"#{self.seq or '-'} {self.action} {self.object_type}:{self.object_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -96,7 +100,7 @@ GENESIS_HASH = "0" * 64
 
 
 class ChainHead(models.Model):
-    """The single row that serialises appends: its lock orders the chain on PostgreSQL."""
+    """The end of the sealed chain; its row lock lets one sealer at a time extend it."""
 
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)

@@ -1,36 +1,48 @@
 """Intake throughput: POST /api/v1/requests from concurrent clients against the production server.
 
-Run by `make bench` (bench/run.py). For each database: a small demo city, gunicorn on loopback,
-CLIENTS threads with keep-alive connections each sending its share of TOTAL requests with a unique
-Idempotency-Key (REPLAY_SHARE of them sent twice, as a client retrying after a lost answer), then a
-count: every accepted request exists exactly once. On PostgreSQL the same run measures pgbench's
-single-row INSERT rate with the same number of clients, as the ratio's baseline.
+Run by `make bench` (bench/run.py). For each database: a small demo city, the production server
+(gunicorn with opora/gunicorn_conf.py, access log on) and the journal sealer beside it, as
+`make run` starts them; the load comes from wrk, a C load generator in its own process
+(bench/intake.lua): CLIENTS keep-alive connections, each request with a unique Idempotency-Key and
+REPLAY_SHARE of them sent again (a client retrying after a lost answer). After a warm-up and the
+measured run, the rows are counted: every accepted key must have exactly one request (the key is in
+the request's details), every replay must have named the same request, and the journal must verify.
+On PostgreSQL the same run measures pgbench's single-row INSERT rate with the same number of
+clients, as the ratio's baseline.
 """
 
 import http.client
 import json
 import os
-import random
 import re
-import statistics
+import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TOTAL = int(os.environ.get("BENCH_INTAKE_REQUESTS", "3000"))
+DURATION = int(os.environ.get("BENCH_INTAKE_SECONDS", "20"))
+WARMUP = 3
 CLIENTS = int(os.environ.get("BENCH_INTAKE_CLIENTS", "16"))
-WORKERS = int(os.environ.get("BENCH_INTAKE_WORKERS", "4"))
+WORKERS = int(os.environ.get("BENCH_INTAKE_WORKERS") or os.cpu_count() or 2)
 REPLAY_SHARE = 0.05
 PORT = 8123
+SCRIPT = ROOT / "bench" / "intake.lua"
 
 
 def _env(url: str) -> dict[str, str]:
-    return {**os.environ, "OPORA_DATABASE_URL": url, "OPORA_HTTPS": "false", "OPORA_LOG_LEVEL": "WARNING"}
+    return {
+        **os.environ,
+        "OPORA_DATABASE_URL": url,
+        "OPORA_HTTPS": "false",
+        "OPORA_LOG_LEVEL": "WARNING",
+        "OPORA_BIND": f"127.0.0.1:{PORT}",
+        "OPORA_WEB_WORKERS": str(WORKERS),
+        "OPORA_ACCESS_LOG": str(ROOT / "var" / "bench-access.log"),
+    }
 
 
 def _manage(url: str, *args: str) -> str:
@@ -46,10 +58,10 @@ def _manage(url: str, *args: str) -> str:
 
 
 def _django_query(url: str, code: str) -> str:
-    return _manage(url, "shell", "-c", code).strip()
+    return _manage(url, "shell", "-c", code).strip().splitlines()[-1]
 
 
-def prepare(url: str) -> tuple[str, list[int]]:
+def prepare(url: str) -> tuple[str, Path]:
     _manage(url, "migrate", "--noinput", "-v0")
     _manage(url, "seed_demo", "--people", "2000", "--requests", "0")
     _manage(url, "load_catalogue")
@@ -59,103 +71,117 @@ def prepare(url: str) -> tuple[str, list[int]]:
         "from people.models import Person; "
         "print(list(Person.objects.filter(district__isnull=False).values_list('id', flat=True)[:500]))",
     )
-    return token, json.loads(ids.splitlines()[-1])
+    ids_file = ROOT / "var" / "bench-intake-ids.txt"
+    ids_file.write_text("\n".join(str(i) for i in json.loads(ids)) + "\n")
+    return token, ids_file
 
 
-def serve(url: str) -> subprocess.Popen[bytes]:
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+def serve(url: str) -> list[subprocess.Popen[bytes]]:
+    """The server and the journal sealer, as scripts/serve.sh runs them."""
+    env = _env(url)
+    bin_dir = Path(sys.executable).parent
     server = subprocess.Popen(
-        [
-            gunicorn,
-            "opora.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            str(WORKERS),
-            "--threads",
-            "1",
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-        ],
-        env=_env(url),
+        [str(bin_dir / "gunicorn"), "opora.wsgi:application", "--config", "python:opora.gunicorn_conf"],
+        env={**env, "OPORA_SERVER_LOG_LEVEL": "warning"},
         cwd=ROOT,
+    )
+    sealer = subprocess.Popen(
+        [sys.executable, "manage.py", "audit_seal", "--loop", "2"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL
     )
     for _ in range(100):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
             conn.request("GET", "/healthz")
             if conn.getresponse().status == 200:
-                return server
+                return [server, sealer]
         except OSError:
             time.sleep(0.2)
     server.kill()
+    sealer.kill()
     raise RuntimeError("gunicorn did not start")
 
 
-def load(token: str, person_ids: list[int]) -> dict:
-    per_client = TOTAL // CLIENTS
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    created: dict[str, int] = {}
-    lock = threading.Lock()
+def wrk(token: str, ids_file: Path, seconds: int, tag: str) -> dict:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{CLIENTS}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(SCRIPT),
+            f"http://127.0.0.1:{PORT}",
+            "--",
+            token,
+            str(ids_file),
+            str(REPLAY_SHARE),
+            tag,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    match = re.search(r"^RESULT (.*)$", out, re.M)
+    if match is None:
+        raise RuntimeError(f"wrk printed no result:\n{out}")
+    return json.loads(match[1])
 
-    def client(n: int) -> None:
-        rng = random.Random(n)
-        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-        mine: list[float] = []
-        for i in range(per_client):
-            key = f"bench-{n}-{i}-{uuid.uuid4()}"
-            body = json.dumps(
-                {
-                    "person_id": rng.choice(person_ids),
-                    "service_type": "food",
-                    "details": "Хлеб, молоко",
-                    "urgency": "normal",
-                }
-            )
-            headers = {
-                "Authorization": f"Bearer {token}",
-                "Idempotency-Key": key,
-                "Content-Type": "application/json",
-                "Accept-Language": "ru",
-            }
-            for attempt in range(2 if rng.random() < REPLAY_SHARE else 1):
-                started = time.perf_counter()
-                conn.request("POST", "/api/v1/requests", body=body, headers=headers)
-                response = conn.getresponse()
-                payload = response.read()
-                mine.append(time.perf_counter() - started)
-                with lock:
-                    statuses[response.status] = statuses.get(response.status, 0) + 1
-                    if response.status == 201:
-                        request_id = json.loads(payload)["id"]
-                        if attempt == 0:
-                            created[key] = request_id
-                        elif created.get(key) != request_id:
-                            created[key + ":replay-mismatch"] = request_id
-        with lock:
-            latencies.extend(mine)
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    ordered = sorted(latencies)
+def count(url: str, tag: str) -> dict[str, int]:
+    """Rows whose details carry this run's keys: all of them, and keys found on more than one row."""
+    code = (
+        "from django.db.models import Count; from assistance.models import HelpRequest; "
+        f"rows = HelpRequest.objects.filter(details__contains='{tag}-'); "
+        "dup = rows.values('details').annotate(n=Count('id')).filter(n__gt=1).count(); "
+        "print(rows.count(), dup)"
+    )
+    rows, duplicated = _django_query(url, code).split()
+    return {"rows": int(rows), "duplicated_keys": int(duplicated)}
+
+
+def run(name: str, url: str) -> dict:
+    if shutil.which("wrk") is None:
+        raise SystemExit("make bench needs wrk (Debian package wrk): apt-get install wrk")
+    token, ids_file = prepare(url)
+    tag = "b" + uuid.uuid4().hex[:10]
+    processes = serve(url)
+    try:
+        wrk(token, ids_file, WARMUP, tag + "w")
+        result = wrk(token, ids_file, DURATION, tag)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+    _manage(url, "audit_seal")
+    journal = _manage(url, "audit_verify").strip().splitlines()[0]
+    counted = count(url, tag)
+    sent = result["requests"]
     return {
-        "requests_sent": len(latencies),
-        "elapsed_s": round(elapsed, 2),
-        "rps": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(statistics.median(ordered) * 1000, 1),
-        "p99_ms": round(ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))] * 1000, 1),
-        "statuses": statuses,
-        "accepted_keys": len([k for k in created if not k.endswith(":replay-mismatch")]),
-        "replay_mismatches": len([k for k in created if k.endswith(":replay-mismatch")]),
-        "created_ids": sorted(v for k, v in created.items() if not k.endswith(":replay-mismatch")),
+        "database": name,
+        "workers": WORKERS,
+        "clients": CLIENTS,
+        "seconds": DURATION,
+        "requests_sent": sent,
+        "rps": round(sent / (result["duration_us"] / 1e6), 1),
+        "p50_ms": round(result["p50_us"] / 1000, 1),
+        "p90_ms": round(result["p90_us"] / 1000, 1),
+        "p99_ms": round(result["p99_us"] / 1000, 1),
+        "max_ms": round(result["max_us"] / 1000, 1),
+        "statuses": {
+            "201 new": result["created"],
+            "201 replayed": result["replayed"],
+            "4xx": result["refused"],
+            "other": result["other"] + result["socket_errors"] + result["timeouts"],
+        },
+        "accepted_keys": result["created"],
+        "rows_added": counted["rows"],
+        "lost": max(0, result["created"] - counted["rows"]),
+        "duplicated": counted["duplicated_keys"] + max(0, counted["rows"] - result["created"]),
+        "replay_mismatches": result["replay_mismatches"],
+        "journal": journal,
     }
 
 
@@ -181,29 +207,3 @@ def pgbench_insert_rate(pg_url: str) -> float:
     ).stdout
     match = re.search(r"tps = ([\d.]+)", out)
     return float(match[1]) if match else 0.0
-
-
-def run(name: str, url: str) -> dict:
-    token, ids = prepare(url)
-    before = int(
-        _django_query(
-            url, "from assistance.models import HelpRequest; print(HelpRequest.objects.count())"
-        ).splitlines()[-1]
-    )
-    server = serve(url)
-    try:
-        result = load(token, ids)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    after = int(
-        _django_query(
-            url, "from assistance.models import HelpRequest; print(HelpRequest.objects.count())"
-        ).splitlines()[-1]
-    )
-    ids_created = result.pop("created_ids")
-    result["rows_added"] = after - before
-    result["lost_or_duplicated"] = (after - before) - result["accepted_keys"]
-    result["distinct_ids"] = len(set(ids_created))
-    result["database"] = name
-    return result

@@ -117,7 +117,7 @@ def _card_context(request: HttpRequest, person: Person, tab: str, form: Any = No
         # Calls and visits, through the reverse relation for the same reason as the requests.
         context["interactions"] = list(person.interactions.select_related("operator").order_by("-started_at")[:50])
     elif tab == "journal":
-        context["events"] = list(AuditEvent.objects.filter(person_id=person.pk).order_by("-seq")[:200])
+        context["events"] = list(AuditEvent.objects.filter(person_id=person.pk).order_by("-id")[:200])
     return context
 
 

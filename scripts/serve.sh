@@ -13,13 +13,13 @@ WORKER=$!
 # The outbox sweep picks up messages whose delivery task was lost or whose worker died mid-send.
 "$BIN/python" manage.py deliver_outbox --loop 60 &
 SWEEP=$!
-trap 'kill "$WORKER" "$SWEEP" 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT TERM
+# Idempotency-Key records are kept for a day; drop older ones every hour.
+"$BIN/python" manage.py purge_idempotency --loop 3600 &
+PURGE=$!
+# Journal entries are written unsealed (no lock on the request path) and linked into the hash chain here.
+"$BIN/python" manage.py audit_seal --loop 2 &
+SEAL=$!
+trap 'kill "$WORKER" "$SWEEP" "$PURGE" "$SEAL" 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT TERM
 
 echo "Opora is at http://$BIND/  (Ctrl+C stops the server and the worker)"
-"$BIN/gunicorn" opora.wsgi:application \
-  --bind "$BIND" \
-  --workers "${OPORA_WEB_WORKERS:-3}" \
-  --threads "${OPORA_WEB_THREADS:-2}" \
-  --timeout 60 \
-  --access-logfile - \
-  --forwarded-allow-ips "${OPORA_FORWARDED_ALLOW_IPS:-127.0.0.1}"
+"$BIN/gunicorn" opora.wsgi:application --config python:opora.gunicorn_conf --bind "$BIND"

@@ -1,6 +1,8 @@
 import datetime
+import io
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from api.idempotency import purge_expired
@@ -85,3 +87,24 @@ def test_records_older_than_a_day_expire(operator_api, district):
     IdempotencyRecord.objects.update(created_at=timezone.now() - datetime.timedelta(hours=25))
     assert purge_expired() == 1
     assert not IdempotencyRecord.objects.exists()
+
+
+def test_purge_command_deletes_only_expired_records(operator_api, district):
+    operator_api.post(PEOPLE, body(district), key="old")
+    operator_api.post(PEOPLE, body(district, surname="Петрова"), key="new")
+    IdempotencyRecord.objects.filter(key="old").update(created_at=timezone.now() - datetime.timedelta(hours=25))
+    out = io.StringIO()
+    call_command("purge_idempotency", stdout=out)
+    assert "purged: 1" in out.getvalue()
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_a_key_whose_record_expired_is_used_afresh(operator_api, district):
+    first = operator_api.post(PEOPLE, body(district), key="reused")
+    IdempotencyRecord.objects.update(created_at=timezone.now() - datetime.timedelta(hours=25))
+    again = operator_api.post(PEOPLE, body(district, surname="Петрова"), key="reused")
+    assert again.status_code == 201
+    assert "Idempotent-Replayed" not in again
+    assert again.json()["id"] != first.json()["id"]
+    assert Person.objects.count() == 2
+    assert IdempotencyRecord.objects.get().response_body["id"] == again.json()["id"]

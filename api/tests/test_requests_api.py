@@ -1,6 +1,7 @@
 """Help requests through the JSON API: register, list, read, move, and the catalogue."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -8,7 +9,7 @@ from django.contrib.auth.models import User
 
 from api.requests_api import visible_requests
 from api.tests.factories import DistrictFactory, OrganisationFactory, PersonFactory, WorkerFactory
-from assistance.models import HelpRequest, ServiceType, Status
+from assistance.models import Assignment, HelpRequest, ServiceType, Status
 from assistance.services import RequestInput, create_request
 from assistance.tests.factories import ServiceTypeFactory
 from audit.models import AuditEvent
@@ -267,3 +268,27 @@ def test_service_types_lists_the_active_catalogue(city: City, api_as: Any) -> No
             "required_skills": ["car"],
         }
     ]
+
+
+def test_done_through_the_api_needs_the_money_spent_when_the_service_handles_money(city: City, api_as: Any) -> None:
+    city.service.handles_money = True
+    city.service.save()
+    req = city.request()
+    dispatcher = api_as(city.dispatcher)
+    assert dispatcher.post(f"{URL}/{req.pk}/transitions", {"to": "accepted", "version": 1}).status_code == 200
+    assigned = dispatcher.post(
+        f"{URL}/{req.pk}/transitions", {"to": "assigned", "version": 2, "assignee": city.volunteer.pk}
+    )
+    assert assigned.status_code == 200
+    volunteer = api_as(city.volunteer_user)
+    refused = volunteer.post(f"{URL}/{req.pk}/transitions", {"to": "done", "version": 3})
+    assert refused.status_code == 422
+    assert "money_spent" in refused.json()["errors"]
+    negative = volunteer.post(f"{URL}/{req.pk}/transitions", {"to": "done", "version": 3, "money_spent": "-1"})
+    assert negative.status_code in (400, 422)
+    req.refresh_from_db()
+    assert req.status == Status.ASSIGNED
+    done = volunteer.post(f"{URL}/{req.pk}/transitions", {"to": "done", "version": 3, "money_spent": "350.50"})
+    assert done.status_code == 200, done.json()
+    assert done.json()["status"] == "done"
+    assert Assignment.objects.get(request=req).money_spent == Decimal("350.50")

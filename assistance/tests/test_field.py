@@ -111,7 +111,7 @@ def test_list_and_task_page_show_nothing_else_of_the_citizen(town, citizen):
 def test_opening_a_task_is_journaled_as_a_read_of_the_citizen(town, citizen):
     req = assigned(town)
     as_user(town.volunteer_user).get(reverse("assistance:field_task", args=[req.pk]))
-    event = AuditEvent.objects.filter(action="view", person_id=citizen.pk).order_by("-seq").first()
+    event = AuditEvent.objects.filter(action="view", person_id=citizen.pk).order_by("-id").first()
     assert event is not None
     assert event.actor_username == town.volunteer_user.username
     assert event.details == {"section": "field_task"}

@@ -1,18 +1,25 @@
+import datetime
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from audit import guard
 from audit import services as audit
 from audit.models import AppendOnlyError, AuditEvent
 
 
-def _write(n, user=None):
-    return [
+def _write(n, user=None, *, sealed=True):
+    written = [
         audit.record(actor=user, action="view", object_type="people.person", object_id=i, person_id=i)
         for i in range(1, n + 1)
     ]
+    if sealed:
+        audit.seal_all()
+        return list(AuditEvent.objects.filter(pk__in=[e.pk for e in written]).order_by("seq"))
+    return written
 
 
 def _drop_guard_triggers():
@@ -94,5 +101,72 @@ def test_verify_detects_a_deleted_entry_in_the_middle_and_at_the_end():
 @pytest.mark.django_db
 def test_audit_verify_command_reports_an_intact_journal(capsys):
     _write(4)
+    _write(2, sealed=False)
     call_command("audit_verify")
-    assert "4 entries verified" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "4 entries verified" in out
+    assert "2 recent entries are waiting" in out
+
+
+@pytest.mark.django_db
+def test_entries_are_written_unsealed_and_the_sealer_chains_them_in_order(make_user):
+    written = _write(3, make_user("operator"), sealed=False)
+    assert all(e.seq is None and e.hash is None for e in written)
+    assert audit.seal() == 3
+    sealed = list(AuditEvent.objects.order_by("seq"))
+    assert [e.pk for e in sealed] == [e.pk for e in written]
+    assert [e.seq for e in sealed] == [1, 2, 3]
+    assert audit.seal() == 0
+    more = _write(2, sealed=False)
+    assert audit.seal(batch=1) == 1 and audit.seal(batch=1) == 1 and audit.seal() == 0
+    assert [e.seq for e in AuditEvent.objects.filter(pk__in=[m.pk for m in more]).order_by("id")] == [4, 5]
+    assert AuditEvent.objects.get(seq=4).prev_hash == sealed[-1].hash
+    assert audit.verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_an_entry_rolled_back_with_its_change_never_reaches_the_journal():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit.record(actor=None, action="view", object_type="people.person", object_id=1)
+        raise RuntimeError("the change failed")
+    assert not AuditEvent.objects.exists()
+    assert audit.seal() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_allows_only_the_first_seal_of_an_entry():
+    unsealed = _write(1, sealed=False)[0]
+    attempts = [
+        # changing the content while sealing
+        f"UPDATE audit_auditevent SET seq = 1, prev_hash = '', hash = 'x', object_id = 'y' WHERE id = {unsealed.pk}",
+        # touching the content without sealing
+        f"UPDATE audit_auditevent SET object_id = 'y' WHERE id = {unsealed.pk}",
+    ]
+    for sql in attempts:
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    audit.seal()
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE audit_auditevent SET seq = 9, hash = 'forged' WHERE id = {unsealed.pk}")
+    assert audit.verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_entries_left_unsealed_too_long_fail_verification():
+    _write(2, sealed=False)
+    guard.remove(connection)  # only to age the entries for the test
+    AuditEvent.objects.update(at=timezone.now() - audit.SEAL_GRACE - datetime.timedelta(minutes=1))
+    guard.install(connection)
+    result = audit.verify_chain()
+    assert not result.ok
+    assert any("not sealed" in p for p in result.problems)
+    audit.seal_all()
+    assert audit.verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_audit_seal_command_seals_what_was_written(capsys):
+    _write(3, sealed=False)
+    call_command("audit_seal")
+    assert "3 entries sealed" in capsys.readouterr().out
+    assert not AuditEvent.objects.filter(hash__isnull=True).exists()

@@ -1,21 +1,38 @@
-"""Every role against every page and action of the registry: allowed or denied, cell by cell.
+"""Every role against every page, action and API endpoint: allowed or denied, cell by cell.
 
-A role's cell is "ok" when the page answers (200, or a redirect after a successful POST) and "no" when
-it is refused (403, or the admin's redirect to its own login). `dispatcher_elsewhere` is a dispatcher
-whose TCSO does not serve the citizen's district: the relationship part of the rules.
+The roles are the groups of core/roles.py plus two relationships: `dispatcher_elsewhere` is a dispatcher
+of another TCSO, which serves another district (so neither the citizen nor this TCSO's requests are
+his), and `other_volunteer` is a volunteer of the same TCSO who holds a task of his own but not the
+ones tested.
+The `volunteer` holds the live assignment on `World.task` and `World.started_task`, both for
+`World.person`, so the "card" row below is also the assigned volunteer being refused the card.
+
+The first two tables say only "allowed" or "refused" per role: a cell is allowed when the page answers
+(200, or a redirect after a successful POST) and refused on 403 (or the admin's redirect to its own
+login). The grids further down (help requests in the API, the CTI webhook, the dispatcher's actions
+and the field worker's tasks, and which requests each list shows) spell out the exact outcome of every
+cell, one column per role; their expectations come from core/permissions.py.
 """
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from api.models import ApiToken
-from assistance.models import HelpRequest, ServiceType
+from assistance.models import Assignment, HelpRequest, ServiceType, Status
 from directory.reference import load_roles
+from intake.models import Interaction
 from people.models import Consent, ContactPerson, IdentityDocument
-from people.tests.factories import OrganisationFactory, PersonFactory, WorkerFactory
+from people.tests.factories import DistrictFactory, OrganisationFactory, PersonFactory, WorkerFactory
 
 ROLES = [
     "administrator",
@@ -25,15 +42,18 @@ ROLES = [
     "dispatcher_elsewhere",
     "social_worker",
     "volunteer",
+    "other_volunteer",
     "coordinator",
     "psychologist",
     "navigator",
 ]
+GROUP_OF = {"dispatcher_elsewhere": "dispatcher", "other_volunteer": "volunteer"}
 EVERYONE = set(ROLES)
 READERS = {"supervisor", "operator", "dispatcher", "coordinator", "psychologist", "navigator"}
 SEARCHERS = READERS | {"dispatcher_elsewhere"}
 EDITORS = {"supervisor", "operator", "dispatcher", "coordinator", "navigator"}
 CREATORS = EDITORS | {"dispatcher_elsewhere"}
+FIELD_WORKERS = {"social_worker", "volunteer", "other_volunteer"}
 
 # (name, method, url builder, roles allowed)
 MATRIX = [
@@ -92,7 +112,7 @@ MATRIX = [
         lambda f: reverse("assistance:request", args=[f.help_request.pk]),
         {"operator", "supervisor", "coordinator", "navigator", "dispatcher"},
     ),
-    ("my tasks", "get", lambda f: reverse("assistance:field_tasks"), {"social_worker", "volunteer"}),
+    ("my tasks", "get", lambda f: reverse("assistance:field_tasks"), FIELD_WORKERS),
     (
         "dashboard",
         "get",
@@ -111,6 +131,14 @@ POST_DATA = {
 
 
 class World:
+    """One citizen in this TCSO's district, the users of every role, and six help requests.
+
+    This TCSO («tcso»): `help_request` (new), `accepted_request` (accepted), `task` (assigned to the
+    volunteer), `started_task` (the volunteer's, in progress), `other_task` (assigned to the other
+    volunteer). Another TCSO («away_tcso», the dispatcher_elsewhere's): `away_request` (new), for a
+    citizen of its own district.
+    """
+
     def __init__(self, make_user):
         load_roles()  # the administrator's admin permissions
         self.person = PersonFactory()
@@ -118,20 +146,63 @@ class World:
         self.document = IdentityDocument.objects.create(person=self.person, kind="passport")
         self.users = {}
         for role in ROLES:
-            group = "dispatcher" if role == "dispatcher_elsewhere" else role
-            user = make_user(group, is_staff=(role == "administrator"))
+            user = make_user(GROUP_OF.get(role, role), is_staff=(role == "administrator"))
             self.users[role] = user
-        home_tcso = OrganisationFactory()
-        home_tcso.districts.add(self.person.district)
-        WorkerFactory(user=self.users["dispatcher"], organisation=home_tcso)
-        WorkerFactory(user=self.users["dispatcher_elsewhere"], organisation=OrganisationFactory())
+        self.tcso = OrganisationFactory()
+        self.tcso.districts.add(self.person.district)
+        self.away_tcso = OrganisationFactory()
+        self.away_person = PersonFactory(district=DistrictFactory())
+        self.away_tcso.districts.add(self.away_person.district)
+        WorkerFactory(user=self.users["dispatcher"], organisation=self.tcso)
+        WorkerFactory(user=self.users["dispatcher_elsewhere"], organisation=self.away_tcso)
+        self.social_worker = WorkerFactory(user=self.users["social_worker"], organisation=self.tcso)
+        self.volunteer = WorkerFactory(user=self.users["volunteer"], organisation=self.tcso, kind="volunteer")
+        self.other_volunteer = WorkerFactory(
+            user=self.users["other_volunteer"], organisation=self.tcso, kind="volunteer", given_name="Дмитрий"
+        )
         self.consent = Consent.objects.create(
             person=self.person, scope="pd_processing", recorded_by=self.users["operator"]
         )
-        service = ServiceType.objects.create(code="food", name="Продукты", target_hours=24)
-        self.help_request = HelpRequest.objects.create(
-            person=self.person, service_type=service, tcso=home_tcso, due_at=timezone.now()
+        self.service = ServiceType.objects.create(code="food", name="Продукты", target_hours=24, handles_money=True)
+        self.help_request = self._request(Status.NEW)
+        self.accepted_request = self._request(Status.ACCEPTED)
+        self.task = self._request(Status.ASSIGNED, worker=self.volunteer)
+        self.started_task = self._request(Status.IN_PROGRESS, worker=self.volunteer)
+        self.other_task = self._request(Status.ASSIGNED, worker=self.other_volunteer)
+        self.away_request = self._request(Status.NEW, person=self.away_person, tcso=self.away_tcso)
+        self.labels = {
+            self.help_request.pk: "new",
+            self.accepted_request.pk: "accepted",
+            self.task.pk: "task",
+            self.started_task.pk: "started task",
+            self.other_task.pk: "other's task",
+            self.away_request.pk: "away",
+        }
+
+    def _request(self, status, worker=None, person=None, tcso=None):
+        now = timezone.now()
+        help_request = HelpRequest.objects.create(
+            person=person or self.person,
+            service_type=self.service,
+            tcso=tcso or self.tcso,
+            status=status,
+            status_changed_at=now,
+            due_at=now,
         )
+        if worker is not None:
+            Assignment.objects.create(
+                request=help_request,
+                worker=worker,
+                assigned_by=self.users["dispatcher"],
+                started_at=now if status == Status.IN_PROGRESS else None,
+            )
+        return help_request
+
+    def status_of(self, help_request: HelpRequest) -> str:
+        return HelpRequest.objects.values_list("status", flat=True).get(pk=help_request.pk)
+
+    def named(self, pks) -> set[str]:
+        return {self.labels[pk] for pk in pks}
 
 
 @pytest.fixture
@@ -213,3 +284,370 @@ def test_api_permission_matrix(client, world, role, name, method, path, body, su
 def test_api_without_a_token_answers_401(client, world, name, method, path, body, success, allowed):
     response = getattr(client, method)(path(world))
     assert response.status_code == 401
+
+
+# ================================================================================================
+# Exact outcomes, one column per role.
+#
+# Column headings of the grids: admin = administrator, super = supervisor, oper = operator,
+# disp = dispatcher (this TCSO), disp2 = dispatcher_elsewhere, socw = social_worker, vol = volunteer
+# (holds the tasks), vol2 = other_volunteer, coord = coordinator, psych = psychologist,
+# navig = navigator, anon = not logged in (no token for the API).
+# ================================================================================================
+ANONYMOUS = "anonymous"
+COLUMNS = [*ROLES, ANONYMOUS]
+
+# Outcomes of the pages' POST actions, besides plain status codes (200, 403, 404: nothing changed).
+OK = "ok"  # 302 (not to log in), and the change is in the database
+NO = "no"  # 302 back to the request page with "You do not have permission to do this."; nothing changed
+NOP = "nop"  # 302 to the queue, nothing changed: the request is not in the user's queue, so it is passed over
+LOGIN = "login"  # 302 to the log-in page; nothing changed
+
+# Cells where the application does not do what core/permissions.py intends: (row, role) -> why.
+# Each is an xfail(strict=True): it turns into a failure the day the application is fixed.
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
+
+
+def cells(grid: dict[str, tuple[Any, ...]]) -> list[Any]:
+    """One pytest param per (row, role) of ``grid``, with the known bugs marked xfail."""
+    params = []
+    for name, outcomes in grid.items():
+        assert len(outcomes) == len(COLUMNS), f"{name}: {len(outcomes)} cells for {len(COLUMNS)} columns"
+        for role, expected in zip(COLUMNS, outcomes, strict=True):
+            bug = KNOWN_BUGS.get((name, role))
+            marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
+            params.append(pytest.param(name, role, expected, id=f"{name} | {role}", marks=marks))
+    return params
+
+
+def database_state() -> tuple[list[Any], ...]:
+    """What any refused action must leave exactly as it was."""
+    return (
+        list(HelpRequest.objects.order_by("pk").values_list("pk", "status", "version", "tcso_id")),
+        list(Assignment.objects.order_by("pk").values_list("pk", "worker_id", "outcome", "money_spent", "receipt")),
+        list(Interaction.objects.order_by("pk").values_list("pk", "cti_call_id")),
+    )
+
+
+def as_role(client: Client, world: World, role: str) -> Client:
+    if role != ANONYMOUS:
+        client.force_login(world.users[role])
+    return client
+
+
+def token_headers(world: World, role: str) -> dict[str, str]:
+    headers = {"Accept-Language": "en"}
+    if role != ANONYMOUS:
+        _record, token = ApiToken.issue(user=world.users[role], name="matrix")
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request to a page or an endpoint, and the change it makes when it succeeds."""
+
+    method: str
+    url: Callable[[World], str]
+    data: Callable[[World], dict[str, Any]] | None = None
+    happened: Callable[[World], bool] | None = None
+
+
+# --- help requests in the JSON API (api/requests_api.py) and the CTI webhook (intake/api.py) -----------
+def _move(request: str, to: str, **extra: str) -> Callable[[World], dict[str, Any]]:
+    """The body of a status move of ``World.<request>`` (the API's JSON and the page's form alike)."""
+
+    def body(f: World) -> dict[str, Any]:
+        return {"to": to, "version": getattr(f, request).version, **extra}
+
+    return body
+
+
+API_CALLS = {
+    "POST /requests": Call(
+        "post",
+        lambda f: "/api/v1/requests",
+        lambda f: {"person_id": f.person.pk, "service_type": "food", "details": "Хлеб, молоко"},
+        lambda f: HelpRequest.objects.filter(channel="api", person=f.person).exists(),
+    ),
+    "GET /requests": Call("get", lambda f: "/api/v1/requests"),
+    "GET /requests/{new}": Call("get", lambda f: f"/api/v1/requests/{f.help_request.pk}"),
+    "GET /requests/{volunteer's task}": Call("get", lambda f: f"/api/v1/requests/{f.task.pk}"),
+    "GET /requests/{away TCSO's}": Call("get", lambda f: f"/api/v1/requests/{f.away_request.pk}"),
+    "transitions: new → accepted": Call(
+        "post",
+        lambda f: f"/api/v1/requests/{f.help_request.pk}/transitions",
+        _move("help_request", "accepted"),
+        lambda f: f.status_of(f.help_request) == Status.ACCEPTED,
+    ),
+    "transitions: accepted → assigned": Call(
+        "post",
+        lambda f: f"/api/v1/requests/{f.accepted_request.pk}/transitions",
+        lambda f: {"to": "assigned", "version": f.accepted_request.version, "assignee": f.social_worker.pk},
+        lambda f: f.status_of(f.accepted_request) == Status.ASSIGNED,
+    ),
+    "transitions: new → cancelled": Call(
+        "post",
+        lambda f: f"/api/v1/requests/{f.help_request.pk}/transitions",
+        _move("help_request", "cancelled", reason="Передумала"),
+        lambda f: f.status_of(f.help_request) == Status.CANCELLED,
+    ),
+    "transitions: task → in_progress": Call(
+        "post",
+        lambda f: f"/api/v1/requests/{f.task.pk}/transitions",
+        _move("task", "in_progress"),
+        lambda f: f.status_of(f.task) == Status.IN_PROGRESS,
+    ),
+    "transitions: started → failed": Call(
+        "post",
+        lambda f: f"/api/v1/requests/{f.started_task.pk}/transitions",
+        _move("started_task", "failed", reason="Не открыли дверь"),
+        lambda f: f.status_of(f.started_task) == Status.FAILED,
+    ),
+    "GET /service-types": Call("get", lambda f: "/api/v1/service-types"),
+    "POST /cti/calls (ring)": Call(
+        "post",
+        lambda f: "/api/v1/cti/calls",
+        lambda f: {"event": "ring", "call_id": "matrix-1", "phone": "8 (916) 123-45-67"},
+        lambda f: Interaction.objects.filter(cti_call_id="matrix-1").exists(),
+    ),
+}
+
+# fmt: off
+API_GRID = {
+    #                                    admin super oper  disp  disp2 socw  vol   vol2  coord psych navig anon
+    "POST /requests":                   (403,  201,  201,  201,  422,  403,  403,  403,  201,  403,  201,  401),
+    "GET /requests":                    (403,  200,  200,  200,  200,  403,  403,  403,  200,  403,  200,  401),
+    "GET /requests/{new}":              (403,  200,  200,  200,  403,  403,  403,  403,  200,  403,  200,  401),
+    "GET /requests/{volunteer's task}": (403,  200,  200,  200,  403,  403,  403,  403,  200,  403,  200,  401),
+    "GET /requests/{away TCSO's}":      (403,  200,  200,  403,  200,  403,  403,  403,  200,  403,  200,  401),
+    "transitions: new → accepted":      (403,  200,  403,  200,  403,  403,  403,  403,  403,  403,  403,  401),
+    "transitions: accepted → assigned": (403,  200,  403,  200,  403,  403,  403,  403,  403,  403,  403,  401),
+    "transitions: new → cancelled":     (403,  200,  200,  200,  403,  403,  403,  403,  403,  403,  403,  401),
+    "transitions: task → in_progress":  (403,  200,  403,  200,  403,  403,  200,  403,  403,  403,  403,  401),
+    "transitions: started → failed":    (403,  200,  403,  200,  403,  403,  200,  403,  403,  403,  403,  401),
+    "GET /service-types":               (200,  200,  200,  200,  200,  200,  200,  200,  200,  200,  200,  401),
+    "POST /cti/calls (ring)":           (403,  200,  200,  200,  200,  403,  403,  403,  403,  403,  403,  401),
+}
+# fmt: on
+
+
+@pytest.mark.parametrize(("name", "role", "expected"), cells(API_GRID))
+def test_requests_api_matrix(client, world, name, role, expected):
+    call = API_CALLS[name]
+    headers = token_headers(world, role)
+    before = database_state()
+    if call.data is None:
+        response = getattr(client, call.method)(call.url(world), headers=headers)
+    else:
+        body = json.dumps(call.data(world))
+        response = getattr(client, call.method)(call.url(world), body, content_type="application/json", headers=headers)
+    assert response.status_code == expected, f"{role} {name}: {response.status_code} {response.content[:300]!r}"
+    if expected == 422:  # a citizen the caller may not see is answered as no such citizen
+        assert set(response.json()["errors"]) == {"person_id"}, response.json()
+    succeeded = 200 <= expected < 300
+    if call.happened is not None:
+        assert call.happened(world) is succeeded
+    if not (succeeded and call.happened):
+        assert database_state() == before
+
+
+# --- the dispatcher's actions (assistance/views.py) and the field worker's tasks (field_views.py) ----
+def _done_with_money_and_receipt(f: World) -> dict[str, Any]:
+    receipt = SimpleUploadedFile("chek.jpg", b"\xff\xd8\xff\xe0 receipt", content_type="image/jpeg")
+    return {"version": f.started_task.version, "money_spent": "412,50", "receipt": receipt}
+
+
+def _done_with_money(f: World) -> bool:
+    live = Assignment.objects.get(request=f.started_task)
+    return (
+        f.status_of(f.started_task) == Status.DONE
+        and live.outcome == "done"
+        and live.money_spent == Decimal("412.50")
+        and live.receipt.name.startswith("receipts/")
+    )
+
+
+def _assigned(request: str) -> Callable[[World], bool]:
+    return lambda f: f.status_of(getattr(f, request)) == Status.ASSIGNED
+
+
+PAGE_CALLS = {
+    "request page (new request)": Call("get", lambda f: reverse("assistance:request", args=[f.help_request.pk])),
+    "request page (volunteer's task)": Call("get", lambda f: reverse("assistance:request", args=[f.task.pk])),
+    "move: new → accepted": Call(
+        "post",
+        lambda f: reverse("assistance:request_move", args=[f.help_request.pk]),
+        _move("help_request", "accepted"),
+        lambda f: f.status_of(f.help_request) == Status.ACCEPTED,
+    ),
+    "move: new → cancelled": Call(
+        "post",
+        lambda f: reverse("assistance:request_move", args=[f.help_request.pk]),
+        _move("help_request", "cancelled", reason="Передумала"),
+        lambda f: f.status_of(f.help_request) == Status.CANCELLED,
+    ),
+    "assign (new request)": Call(
+        "post",
+        lambda f: reverse("assistance:request_assign", args=[f.help_request.pk]),
+        lambda f: {"worker": f.social_worker.pk, "version": f.help_request.version},
+        _assigned("help_request"),
+    ),
+    "transfer to the away TCSO": Call(
+        "post",
+        lambda f: reverse("assistance:request_transfer", args=[f.help_request.pk]),
+        lambda f: {"tcso": f.away_tcso.pk, "version": f.help_request.version, "reason": "Переехала"},
+        lambda f: HelpRequest.objects.get(pk=f.help_request.pk).tcso_id == f.away_tcso.pk,
+    ),
+    "queue: bulk assign (new request)": Call(
+        "post",
+        lambda f: reverse("assistance:bulk_assign"),
+        lambda f: {"requests": [f.help_request.pk], "worker": f.social_worker.pk},
+        _assigned("help_request"),
+    ),
+    "queue: auto-assign": Call("post", lambda f: reverse("assistance:auto_assign"), None, _assigned("help_request")),
+    "field task page": Call("get", lambda f: reverse("assistance:field_task", args=[f.task.pk])),
+    "field task: start": Call(
+        "post",
+        lambda f: reverse("assistance:field_task_start", args=[f.task.pk]),
+        lambda f: {"version": f.task.version},
+        lambda f: f.status_of(f.task) == Status.IN_PROGRESS,
+    ),
+    "field task: done, 412,50 ₽ + receipt": Call(
+        "post",
+        lambda f: reverse("assistance:field_task_done", args=[f.started_task.pk]),
+        _done_with_money_and_receipt,
+        _done_with_money,
+    ),
+    "field task: could not be done": Call(
+        "post",
+        lambda f: reverse("assistance:field_task_failed", args=[f.started_task.pk]),
+        lambda f: {"version": f.started_task.version, "reason": "Не открыли дверь"},
+        lambda f: f.status_of(f.started_task) == Status.FAILED,
+    ),
+    "card of the task's citizen": Call("get", lambda f: reverse("people:detail", args=[f.task.person_id])),
+}
+
+# fmt: off
+PAGE_GRID = {
+    #                                        admin super oper  disp  disp2 socw  vol   vol2  coord psych navig anon
+    "request page (new request)":           (403,  200,  200,  200,  403,  403,  403,  403,  200,  403,  200,  LOGIN),
+    "request page (volunteer's task)":      (403,  200,  200,  200,  403,  403,  403,  403,  200,  403,  200,  LOGIN),
+    "move: new → accepted":                 (403,  OK,   NO,   OK,   403,  403,  403,  403,  NO,   403,  NO,   LOGIN),
+    "move: new → cancelled":                (403,  OK,   OK,   OK,   403,  403,  403,  403,  NO,   403,  NO,   LOGIN),
+    "assign (new request)":                 (403,  OK,   NO,   OK,   403,  403,  403,  403,  NO,   403,  NO,   LOGIN),
+    "transfer to the away TCSO":            (403,  OK,   NO,   OK,   403,  403,  403,  403,  NO,   403,  NO,   LOGIN),
+    "queue: bulk assign (new request)":     (403,  OK,   403,  OK,   NOP,  403,  403,  403,  403,  403,  403,  LOGIN),
+    "queue: auto-assign":                   (403,  403,  403,  OK,   NOP,  403,  403,  403,  403,  403,  403,  LOGIN),
+    "field task page":                      (403,  403,  403,  403,  403,  404,  200,  404,  403,  403,  403,  LOGIN),
+    "field task: start":                    (403,  403,  403,  403,  403,  404,  OK,   404,  403,  403,  403,  LOGIN),
+    "field task: done, 412,50 ₽ + receipt": (403,  403,  403,  403,  403,  404,  OK,   404,  403,  403,  403,  LOGIN),
+    "field task: could not be done":        (403,  403,  403,  403,  403,  404,  OK,   404,  403,  403,  403,  LOGIN),
+    "card of the task's citizen":           (403,  200,  200,  200,  403,  403,  403,  403,  200,  200,  200,  LOGIN),
+}
+# fmt: on
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Receipts are saved under a temporary MEDIA_ROOT."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.mark.usefixtures("media_root")
+@pytest.mark.parametrize(("name", "role", "expected"), cells(PAGE_GRID))
+def test_dispatch_and_field_actions_matrix(client, world, name, role, expected):
+    call = PAGE_CALLS[name]
+    as_role(client, world, role)
+    before = database_state()
+    url = call.url(world)
+    headers = {"Accept-Language": "en"}
+    if call.method == "post":
+        response = client.post(url, call.data(world) if call.data else {}, headers=headers)
+    else:
+        response = client.get(url, headers=headers)
+    got = f"{role} {name}: {response.status_code} {response.get('Location', '')}"
+    if expected == OK:
+        assert response.status_code == 302 and "login" not in response.url, got
+        assert call.happened is not None and call.happened(world), f"{got}: the change is not in the database"
+        return
+    if isinstance(expected, int):
+        assert response.status_code == expected, got
+    else:
+        assert response.status_code == 302, got
+        if expected == LOGIN:
+            assert response.url.startswith(reverse("login")), got
+        elif expected == NO:
+            assert response.url == reverse("assistance:request", args=[world.help_request.pk]), got
+            said = [str(m) for m in get_messages(response.wsgi_request)]
+            assert "You do not have permission to do this." in said, f"{got}: {said}"
+        else:
+            assert expected == NOP and response.url == reverse("assistance:queue"), got
+    assert database_state() == before, f"{got}: something changed"
+
+
+# --- which requests each list shows ---------------------------------------------------------------
+HOME = frozenset({"new", "accepted", "task", "started task", "other's task"})  # this TCSO's, all open
+ALL = HOME | {"away"}
+AWAY = frozenset({"away"})  # the away TCSO's
+MINE = frozenset({"task", "started task"})  # the volunteer's live assignments
+HIS = frozenset({"other's task"})  # the other volunteer's
+EMPTY: frozenset[str] = frozenset()
+DENY = None  # 403 (401, or the log-in page, when not logged in)
+
+
+def _api_list(query: str = "") -> Callable[[Client, World, str], tuple[int, list[int]]]:
+    def fetch(client: Client, world: World, role: str) -> tuple[int, list[int]]:
+        response = client.get("/api/v1/requests" + query.format(f=world), headers=token_headers(world, role))
+        if response.status_code != 200:
+            return response.status_code, []
+        body = response.json()
+        assert body["count"] == len(body["results"])
+        return 200, [r["id"] for r in body["results"]]
+
+    return fetch
+
+
+def _queue(client: Client, world: World, role: str) -> tuple[int, list[int]]:
+    response = as_role(client, world, role).get(reverse("assistance:queue"))
+    if response.status_code != 200:
+        return response.status_code, []
+    return 200, [r.pk for r in response.context["page"].object_list]
+
+
+def _my_tasks(client: Client, world: World, role: str) -> tuple[int, list[int]]:
+    response = as_role(client, world, role).get(reverse("assistance:field_tasks"))
+    if response.status_code != 200:
+        return response.status_code, []
+    return 200, [t.pk for t in [*response.context["today"], *response.context["upcoming"]]]
+
+
+LISTS = {
+    "GET /requests": _api_list(),
+    "GET /requests?tcso=this TCSO": _api_list("?tcso={f.tcso.pk}"),
+    "request queue page": _queue,
+    "my tasks page": _my_tasks,
+}
+
+# fmt: off
+LIST_GRID = {
+    #                                admin  super  oper   disp   disp2  socw   vol    vol2   coord  psych  navig  anon
+    "GET /requests":                (DENY,  ALL,   ALL,   HOME,  AWAY,  DENY,  DENY,  DENY,  ALL,   DENY,  ALL,   DENY),
+    "GET /requests?tcso=this TCSO": (DENY,  HOME,  HOME,  HOME,  EMPTY, DENY,  DENY,  DENY,  HOME,  DENY,  HOME,  DENY),
+    "request queue page":           (DENY,  ALL,   DENY,  HOME,  AWAY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "my tasks page":                (DENY,  DENY,  DENY,  DENY,  DENY,  EMPTY, MINE,  HIS,   DENY,  DENY,  DENY,  DENY),
+}
+# fmt: on
+
+
+@pytest.mark.parametrize(("name", "role", "expected"), cells(LIST_GRID))
+def test_lists_show_each_role_only_its_requests(client, world, name, role, expected):
+    status, pks = LISTS[name](client, world, role)
+    if expected is DENY:
+        refused = (401, 302) if role == ANONYMOUS else (403,)
+        assert status in refused, f"{role} {name}: {status}"
+    else:
+        assert status == 200, f"{role} {name}: {status}"
+        assert len(pks) == len(set(pks)), f"{role} {name}: a request listed twice"
+        assert world.named(pks) == expected

@@ -41,7 +41,7 @@ def test_screen_pop_journals_the_caller_id_search(client: Any, town: Any, caller
 
     client.force_login(town.operator)
     client.get(reverse("intake:call"), {"phone": "8 (916) 555-12-34"})
-    event = AuditEvent.objects.order_by("-seq").first()
+    event = AuditEvent.objects.order_by("-id").first()
     assert event is not None and event.details["kind"] == "caller_id" and event.details["shown"] == [caller.pk]
 
 

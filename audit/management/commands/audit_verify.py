@@ -15,3 +15,5 @@ class Command(BaseCommand):
                 self.stderr.write(problem)
             raise CommandError(f"audit journal is NOT intact ({len(result.problems)} problem(s) found)")
         self.stdout.write(self.style.SUCCESS(f"audit journal intact: {result.checked} entries verified"))
+        if result.unsealed:
+            self.stdout.write(f"{result.unsealed} recent entries are waiting for `audit_seal`.")
