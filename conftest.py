@@ -16,6 +16,16 @@ def _plain_static_storage(settings: object) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # type: ignore[attr-defined]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_reference_caches() -> object:
+    """Per-process reference caches (core.refcache) must not carry rows of a rolled-back test."""
+    from core.refcache import clear_all
+
+    clear_all()
+    yield
+    clear_all()
+
+
 @pytest.fixture
 def make_user(db: None):  # type: ignore[no-untyped-def]
     """A user with one role: ``make_user("operator")``."""

@@ -1,10 +1,10 @@
 """``Idempotency-Key`` for the API's writes: a repeated request gets the first answer back.
 
-The record row is inserted first, inside the transaction that makes the change, so the unique
-constraint on (user, key) serialises two concurrent requests with the same key: the second one waits
-for the first to commit, fails its insert and replays the stored answer. Only successful (2xx) answers
-are kept; after a refusal nothing changed, so the client may correct the request and send it again
-with the same key.
+The record row is inserted at the end of the transaction that makes the change, so the unique
+constraint on (user, key) decides between two concurrent requests with the same key: the second one
+waits for the first to commit, fails its insert, is rolled back and replays the stored answer. Only
+successful (2xx) answers are kept; after a refusal nothing changed, so the client may correct the
+request and send it again with the same key.
 """
 
 import datetime
@@ -83,28 +83,20 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Answer:
     return Answer(status=record.status_code, body=record.response_body)
 
 
-def _claim(user: User, key: str, request: HttpRequest, fingerprint: str) -> IdempotencyRecord:
-    return IdempotencyRecord.objects.create(
-        user=user,
-        key=key,
-        method=request.method or "",
-        path=request.path[:300],
-        request_hash=fingerprint,
-        status_code=0,
-        response_body={},
-    )
-
-
 def run_idempotent(request: HttpRequest, action: Callable[[], Answer]) -> tuple[Answer, bool]:
     """Run ``action`` in one transaction, at most once per Idempotency-Key.
 
     Returns the answer and whether it is a replay of an earlier one. Exceptions raised by ``action``
     roll the transaction back (the key stays unused) and propagate.
 
-    A new key costs one INSERT before the action and one UPDATE after it; a used key is found by the
-    INSERT's unique constraint, so there is no look-up first. Records older than RETENTION are purged
-    by ``manage.py purge_idempotency`` (run beside the server); one that is still there when its key
-    comes again is deleted here and the key used afresh.
+    A successful answer is stored with one INSERT at the end of the action's transaction. The unique
+    constraint on (user, key) decides between two requests with the same key: the second one's INSERT
+    waits for the first to commit, fails, its whole transaction is rolled back and it answers as the
+    first did. A request whose action fails or is refused looks for such a stored answer too, so a
+    retried status move whose first attempt already moved the request replays that answer instead of
+    reporting a stale version. Records older than RETENTION are purged by
+    ``manage.py purge_idempotency`` (run beside the server); one still there when its key comes again
+    is deleted here and the key used afresh.
     """
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is None:
@@ -117,29 +109,39 @@ def run_idempotent(request: HttpRequest, action: Callable[[], Answer]) -> tuple[
     fingerprint = request_fingerprint(request)
 
     for _attempt in range(2):
-        claimed = False
         try:
             with transaction.atomic():
-                record = _claim(user, key, request, fingerprint)
-                claimed = True
                 answer = action()
                 if answer.is_success:
-                    record.status_code = answer.status
-                    record.response_body = answer.body
-                    record.save(update_fields=["status_code", "response_body"])
-                else:
-                    record.delete()
-            return answer, False
-        except IntegrityError:
-            if claimed:
+                    IdempotencyRecord.objects.create(
+                        user=user,
+                        key=key,
+                        method=request.method or "",
+                        path=request.path[:300],
+                        request_hash=fingerprint,
+                        status_code=answer.status,
+                        response_body=answer.body,
+                    )
+        except Exception:
+            stored = _stored(user, key)
+            if stored is not None:
+                return _replay(stored, fingerprint), True
+            if not _drop_expired(user, key):
                 raise
-        # The key is taken: by an earlier request (or a concurrent one that has just committed, the
-        # unique index made us wait for it), whose answer we give, or by an expired record.
-        stored = _stored(user, key)
-        if stored is not None:
-            return _replay(stored, fingerprint), True
-        IdempotencyRecord.objects.filter(user=user, key=key, created_at__lt=timezone.now() - RETENTION).delete()
-    raise IntegrityError("Idempotency-Key could not be claimed")
+            continue
+        if not answer.is_success:
+            stored = _stored(user, key)
+            if stored is not None:
+                return _replay(stored, fingerprint), True
+        return answer, False
+    raise IntegrityError("Idempotency-Key could not be used")
+
+
+def _drop_expired(user: User, key: str) -> bool:
+    """Delete a record of this key past its retention; whether there was one."""
+    cutoff = timezone.now() - RETENTION
+    deleted, _by_model = IdempotencyRecord.objects.filter(user=user, key=key, created_at__lt=cutoff).delete()
+    return bool(deleted)
 
 
 # The OpenAPI description of the header, for the operations that honour it.

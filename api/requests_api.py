@@ -25,7 +25,7 @@ from pydantic import AliasChoices, ConfigDict, Field
 from api.idempotency import IDEMPOTENCY_DOC, REPLAYED_HEADER, Answer, run_idempotent
 from api.schemas import ERRORS, ConflictOut, ErrorOut
 from api.validation import InputError
-from assistance import services, workflow
+from assistance import reference, services, workflow
 from assistance.models import Assignment, Channel, HelpRequest, ServiceType, Status, Urgency
 from audit import services as audit
 from audit.models import Action
@@ -242,7 +242,7 @@ def create_request(request: HttpRequest, payload: RequestCreateIn) -> HttpRespon
     person = _get(Person, pk=payload.person_id)
     if person is None or not request.user.has_perm("people.view_person", person):
         errors["person_id"] = [_("No such citizen.")]
-    service_type = _get(ServiceType, code=payload.service_type, is_active=True)
+    service_type = reference.active_service(payload.service_type)
     if service_type is None:
         errors["service_type"] = [_("No such service in the catalogue.")]
     if payload.urgency not in Urgency.values:

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistance import notifications, selectors, workflow
+from assistance import notifications, reference, selectors, workflow
 from assistance.models import Assignment, Channel, HelpRequest, ServiceType, Status, Transition, Urgency
 from audit import services as audit
 from audit.models import Action
@@ -34,11 +34,7 @@ def tcso_for(person: Person) -> Organisation:
         raise ValidationError(
             {"person": _("The citizen's district is not known: fill in the address and district first.")}
         )
-    tcso = (
-        Organisation.objects.filter(kind=Organisation.Kind.TCSO, is_active=True, districts=person.district_id)
-        .order_by("pk")
-        .first()
-    )
+    tcso = reference.serving_tcso(person.district_id)
     if tcso is None:
         raise ValidationError({"person": _("No TCSO serves the citizen's district. Tell the administrator.")})
     return tcso

@@ -86,7 +86,10 @@ def serve(url: str) -> list[subprocess.Popen[bytes]]:
         cwd=ROOT,
     )
     sealer = subprocess.Popen(
-        [sys.executable, "manage.py", "audit_seal", "--loop", "2"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL
+        ["nice", "-n", "10", sys.executable, "manage.py", "audit_seal", "--loop", "2"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
     )
     for _ in range(100):
         try:

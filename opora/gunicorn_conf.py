@@ -1,10 +1,11 @@
 """The production server's settings, shared by `make run` (scripts/serve.sh) and `make bench`.
 
-Sync workers, one per core by default: on the 2-core reference machine `make bench` measured the
-intake endpoint at its best with 2 sync workers; 3 workers × 2 threads (the earlier setting) gave
-20 % less, because the workers and PostgreSQL compete for the same cores. Behind a reverse proxy
-that buffers slow clients (nginx), sync workers are gunicorn's recommended model; every setting
-can be overridden from the environment.
+Sync workers, one per core by default. On the 2-core reference machine the intake endpoint
+(POST /api/v1/requests, PostgreSQL on the same machine) served 183-194 requests/s with 2 sync
+workers against 157 with the earlier 3 workers × 2 threads and 128-162 with 4 sync workers: the
+workers and PostgreSQL compete for the same cores, so more workers only add switching. Behind a
+reverse proxy that buffers slow clients (nginx), sync workers are gunicorn's recommended model;
+every setting can be overridden from the environment.
 """
 
 import os

@@ -16,8 +16,9 @@ SWEEP=$!
 # Idempotency-Key records are kept for a day; drop older ones every hour.
 "$BIN/python" manage.py purge_idempotency --loop 3600 &
 PURGE=$!
-# Journal entries are written unsealed (no lock on the request path) and linked into the hash chain here.
-"$BIN/python" manage.py audit_seal --loop 2 &
+# Journal entries are written unsealed (no lock on the request path) and linked into the hash chain
+# here, at a lower CPU priority than the server: sealing can wait a moment, a caller cannot.
+nice -n 10 "$BIN/python" manage.py audit_seal --loop 2 &
 SEAL=$!
 trap 'kill "$WORKER" "$SWEEP" "$PURGE" "$SEAL" 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT TERM
 

@@ -88,3 +88,28 @@ def test_create_api_token_for_an_unknown_user_fails(db):
 
     with pytest.raises(CommandError):
         call_command("create_api_token", "nobody")
+
+
+def test_token_look_up_reads_the_user_and_every_role_in_one_query(user_with_role, django_assert_num_queries):
+    from django.contrib.auth.models import Group
+
+    from api.auth import user_for_token
+    from core.roles import user_roles
+
+    user = user_with_role("dispatcher")
+    user.groups.add(Group.objects.get_or_create(name="supervisor")[0])
+    _record, token = ApiToken.issue(user=user, name="t")
+    with django_assert_num_queries(1):
+        found = user_for_token(token)
+        assert found is not None
+        assert found.user.pk == user.pk and found.user.username == user.username
+        assert user_roles(found.user) == {"dispatcher", "supervisor"}
+    assert found.touch_due  # never used yet
+
+    nobody = user_with_role("volunteer")
+    nobody.groups.clear()
+    _record, other = ApiToken.issue(user=nobody, name="t")
+    found = user_for_token(other)
+    assert found is not None and user_roles(found.user) == frozenset()
+    assert user_for_token(token + "x") is None
+    assert user_for_token("   ") is None

@@ -65,15 +65,11 @@ def test_concurrent_requests_with_the_same_key_create_one_person():
 
 
 def test_the_second_request_waits_on_the_key_and_replays_the_first_answer(monkeypatch):
-    """Force the overlap: both requests miss the stored record and the first one is slow to commit."""
-    seen = threading.local()
+    """Force the overlap: both requests are inside the (slow) action at once; the key is claimed at the end."""
     stored = idempotency._stored
     lookups_after_conflict: list[str] = []
 
-    def first_lookup_misses(user, key):  # type: ignore[no-untyped-def]
-        if not getattr(seen, "once", False):
-            seen.once = True
-            return None
+    def recorded_lookup(user, key):  # type: ignore[no-untyped-def]
         lookups_after_conflict.append(key)  # only reached after the insert hit the unique constraint
         return stored(user, key)
 
@@ -83,10 +79,68 @@ def test_the_second_request_waits_on_the_key_and_replays_the_first_answer(monkey
         time.sleep(0.5)
         return create_person(**kwargs)
 
-    monkeypatch.setattr(idempotency, "_stored", first_lookup_misses)
+    monkeypatch.setattr(idempotency, "_stored", recorded_lookup)
     monkeypatch.setattr(services, "create_person", slow_create_person)
     started = time.monotonic()
     responses = post_twice_at_once("race-2")
     assert_one_person_created(responses)
     assert lookups_after_conflict == ["race-2"]
     assert time.monotonic() - started < 10
+
+
+def test_a_status_move_retried_while_the_first_attempt_runs_is_made_once(monkeypatch):
+    """The retry's conditional UPDATE waits for the first attempt's row lock, then finds the version
+    moved on; instead of a stale-version answer it replays the first attempt's answer."""
+    from api.tests.factories import OrganisationFactory, PersonFactory, WorkerFactory
+    from assistance import services as assistance_services
+    from assistance.models import Status, Transition
+    from assistance.services import RequestInput, create_request
+    from assistance.tests.factories import ServiceTypeFactory
+
+    district = DistrictFactory()
+    tcso = OrganisationFactory()
+    tcso.districts.add(district)
+    dispatcher = UserFactory(role="dispatcher")
+    WorkerFactory(user=dispatcher, organisation=tcso)
+    help_request = create_request(
+        person=PersonFactory(district=district),
+        data=RequestInput(service_type=ServiceTypeFactory()),
+        by=UserFactory(role="operator"),
+    )
+    _record, token = ApiToken.issue(user=dispatcher, name="race")
+    move = assistance_services.transition
+
+    def slow_move(**kwargs):  # type: ignore[no-untyped-def]
+        moved = move(**kwargs)
+        time.sleep(0.5)  # hold the row lock while the retry arrives
+        return moved
+
+    monkeypatch.setattr(assistance_services, "transition", slow_move)
+    barrier = threading.Barrier(2)
+    responses: list = []
+
+    def post() -> None:
+        try:
+            barrier.wait(timeout=10)
+            responses.append(
+                Client().post(
+                    f"/api/v1/requests/{help_request.pk}/transitions",
+                    json.dumps({"to": "accepted", "version": 1}),
+                    content_type="application/json",
+                    headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "move-1"},
+                )
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [r.status_code for r in responses] == [200, 200], [r.content for r in responses]
+    assert sorted(r.get("Idempotent-Replayed", "") for r in responses) == ["", "true"]
+    assert responses[0].json() == responses[1].json()
+    help_request.refresh_from_db()
+    assert help_request.status == Status.ACCEPTED and help_request.version == 2
+    assert Transition.objects.filter(request=help_request, to_status=Status.ACCEPTED).count() == 1
