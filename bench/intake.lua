@@ -1,8 +1,9 @@
 -- wrk script for bench/intake_load.py: POST /api/v1/requests with a unique Idempotency-Key each, a share of
 -- them sent a second time (a client retrying after a lost answer), and a tally of the answers.
 --
--- Arguments (after "--"): token, file with citizen ids (one per line), replay share (0..1), run tag.
--- The request's details carry its key, so the count after the run can find a request stored twice.
+-- Arguments (after "--"): token, file with citizen ids (one per line), replay share (0..1), run tag, and
+-- a path prefix: each thread writes the key of every 201 answer to <prefix><thread>, so the count
+-- after the run can match answered keys to stored rows. The request's details carry its key.
 
 local threads = {}
 local counter = 0
@@ -25,6 +26,7 @@ function init(args)
   mismatched = 0
   previous = nil
   seen = {}
+  answered = io.open(args[5] .. tid, "w")
 end
 
 local function body_for(key)
@@ -61,6 +63,9 @@ function response(status, headers, body)
     -- Both answers for one key (in whichever order they arrive) must name the same request.
     local id = string.match(body, '"id": (%d+)')
     local key = string.match(body, tag .. "%-%d+%-%d+")
+    if key ~= nil then
+      answered:write(key, "\n")
+    end
     if id == nil or key == nil then
       mismatched = mismatched + 1
     elseif seen[key] == nil then

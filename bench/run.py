@@ -208,12 +208,13 @@ def intake_report(data: dict) -> list[str]:
         "",
         f"{setup}. Every request has its own Idempotency-Key; 5 % are sent a second time (a client retrying)."
         " Each request: token check, idempotency record, routing to the TCSO, the request, its first status and"
-        " a journal entry, in one transaction. Afterwards the rows carrying this run's keys are counted against the"
-        " keys accepted, and `audit_verify` checks the journal.",
+        " a journal entry, in one transaction. Afterwards every key answered 201 is looked up among the stored"
+        " requests (lost: answered but not stored; duplicated: stored twice; in flight: stored, but wrk stopped"
+        " before the answer came), and `audit_verify` checks the journal.",
         "",
-        "| database | requests sent | requests/s | p50 ms | p90 ms | p99 ms | answers | rows added | lost |"
-        " duplicated | replay mismatches | journal | ratio to pgbench INSERT tps | target |",
-        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---:|---|",
+        "| database | requests sent | requests/s | p50 ms | p90 ms | p99 ms | answers | keys answered | rows added |"
+        " lost | duplicated | in flight at stop | replay mismatches | journal | ratio to pgbench INSERT tps | target |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---|",
     ]
     for name in ("SQLite", "PostgreSQL"):
         r = data.get(name)
@@ -225,7 +226,8 @@ def intake_report(data: dict) -> list[str]:
         answers = ", ".join(f"{k}: {v:,}" for k, v in r["statuses"].items() if v)
         lines.append(
             f"| {name} | {r['requests_sent']:,} | {r['rps']} | {r['p50_ms']} | {r['p90_ms']} | {r['p99_ms']} |"
-            f" {answers} | {r['rows_added']:,} | {r['lost']} | {r['duplicated']} | {r['replay_mismatches']} |"
+            f" {answers} | {r['accepted_keys']:,} | {r['rows_added']:,} | {r['lost']} | {r['duplicated']} |"
+            f" {r['in_flight_at_stop']} | {r['replay_mismatches']} |"
             f" {r['journal']} | {ratio} | {target} |"
         )
     lines.append("")
