@@ -27,18 +27,13 @@ from api.schemas import ERRORS, ConflictOut, ErrorOut
 from api.validation import InputError
 from assistance import reference, services, workflow
 from assistance.models import Assignment, Channel, HelpRequest, ServiceType, Status, Urgency
+from assistance.selectors import visible_requests
 from audit import services as audit
 from audit.models import Action
-from core.roles import Role, user_roles
 from directory.models import Worker
 from people.models import Person
 
 router = Router(tags=["requests"])
-
-
-# Roles that see every TCSO's requests (core.permissions "assistance.view_request"); dispatchers see
-# their own TCSO's only.
-CITYWIDE_REQUEST_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.COORDINATOR, Role.NAVIGATOR})
 
 
 # --- shapes ----------------------------------------------------------------------------------------
@@ -156,18 +151,6 @@ def _idempotent(answer: Answer, replayed: bool) -> JsonResponse:
 
 def _requests() -> QuerySet[HelpRequest]:
     return HelpRequest.objects.select_related("person", "service_type", "tcso").prefetch_related("assignments__worker")
-
-
-def visible_requests(user: User) -> QuerySet[HelpRequest]:
-    """The queryset form of "assistance.view_request": city-wide roles see all, dispatchers their TCSO's."""
-    roles = user_roles(user)
-    requests = _requests()
-    if roles & CITYWIDE_REQUEST_ROLES:
-        return requests
-    worker = getattr(user, "worker", None)
-    if Role.DISPATCHER in roles and worker is not None and worker.organisation_id:
-        return requests.filter(tcso_id=worker.organisation_id)
-    return requests.none()
 
 
 def request_out(help_request: HelpRequest, assignments: list[Assignment] | None = None) -> dict[str, Any]:
@@ -289,7 +272,11 @@ def list_requests(
 ) -> HttpResponse:
     """Requests the caller may see (dispatchers: their TCSO's), soonest due first."""
     _require(request, "assistance.view_request")
-    found = visible_requests(_actor(request))
+    found = (
+        visible_requests(_actor(request))
+        .select_related("person", "service_type", "tcso")
+        .prefetch_related("assignments__worker")
+    )
     if status == "open":
         found = found.exclude(status__in=(Status.DONE, Status.FAILED, Status.CANCELLED))
     elif status:

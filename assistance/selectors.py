@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from assistance import workflow
 from assistance.models import Assignment, HelpRequest, Status
-from core.roles import Role, has_role
+from core.roles import Role, has_role, user_roles
 from directory.models import Organisation, Worker
 
 
@@ -165,3 +165,19 @@ def rank(
 def suggestions_for(help_request: HelpRequest, limit: int = 5) -> list[Suggestion]:
     workers = field_workers(help_request.tcso_id)
     return rank(help_request, workers, loads_today(workers), busy_windows(workers))[:limit]
+
+
+# Roles that see every TCSO's requests; dispatchers see their own TCSO's only.
+CITYWIDE_REQUEST_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.COORDINATOR, Role.NAVIGATOR})
+
+
+def visible_requests(user: User) -> QuerySet[HelpRequest]:
+    """The queryset form of "assistance.view_request" (core/permissions.py): city-wide roles see all,
+    a dispatcher his TCSO's, everyone else none (field workers see their tasks on their own page)."""
+    roles = user_roles(user)
+    if roles & CITYWIDE_REQUEST_ROLES:
+        return HelpRequest.objects.all()
+    worker = getattr(user, "worker", None)
+    if Role.DISPATCHER in roles and worker is not None and worker.organisation_id:
+        return HelpRequest.objects.filter(tcso_id=worker.organisation_id)
+    return HelpRequest.objects.none()

@@ -247,18 +247,15 @@ def transfer(
     now = timezone.now()
     with transaction.atomic():
         old_tcso = help_request.tcso_id
-        updated = HelpRequest.objects.filter(pk=help_request.pk, version=version).update(
-            tcso=to_tcso, status=Status.NEW, status_changed_at=now, version=version + 1, updated_at=now
-        )
-        if updated != 1:
-            raise ConcurrentEditError()
-        Transition.objects.create(
-            request=help_request,
-            from_status=help_request.status,
-            to_status=Status.NEW,
-            at=now,
+        # Back to "new" in the other TCSO's queue: the same conditional UPDATE as every other move.
+        _move(
+            help_request,
+            to=Status.NEW,
             by=by,
+            version=version,
             reason=f"→ {to_tcso}: {reason.strip()}",
+            now=now,
+            tcso=to_tcso,
         )
         audit.record(
             actor=by,

@@ -62,7 +62,7 @@ def record(
     )
 
 
-def seal(batch: int = SEAL_BATCH) -> int:
+def seal(batch: int | None = None) -> int:
     """Link up to ``batch`` committed, unsealed entries into the chain, oldest first; returns how many.
 
     The chain head's row lock admits one sealer at a time; entries are numbered in the order the
@@ -70,7 +70,7 @@ def seal(batch: int = SEAL_BATCH) -> int:
     """
     with transaction.atomic():
         head, _created = ChainHead.objects.select_for_update().get_or_create(pk=1)
-        pending = list(AuditEvent.objects.filter(hash__isnull=True).order_by("id")[:batch])
+        pending = list(AuditEvent.objects.filter(hash__isnull=True).order_by("id")[: batch or SEAL_BATCH])
         for event in pending:
             event.seq = head.seq + 1
             event.prev_hash = head.hash

@@ -24,33 +24,38 @@ def _postgresql_only() -> None:
         pytest.skip("the race needs PostgreSQL's concurrent writers")
 
 
-def post_twice_at_once(key: str) -> list:
-    district = DistrictFactory()
-    _record, token = ApiToken.issue(user=UserFactory(role="operator"), name="race")
-    body = json.dumps({"surname": "Гонкина", "given_name": "Ольга", "district_id": district.pk})
+def twice_at_once(send) -> list:  # type: ignore[no-untyped-def]
+    """Call ``send()`` from two threads released together, each on its own database connection."""
     barrier = threading.Barrier(2)
     responses: list = []
 
-    def post() -> None:
+    def run() -> None:
         try:
             barrier.wait(timeout=10)
-            responses.append(
-                Client().post(
-                    "/api/v1/people",
-                    body,
-                    content_type="application/json",
-                    headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
-                )
-            )
+            responses.append(send())
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=post) for _ in range(2)]
+    threads = [threading.Thread(target=run) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
     return responses
+
+
+def post_twice_at_once(key: str) -> list:
+    district = DistrictFactory()
+    _record, token = ApiToken.issue(user=UserFactory(role="operator"), name="race")
+    body = json.dumps({"surname": "Гонкина", "given_name": "Ольга", "district_id": district.pk})
+    return twice_at_once(
+        lambda: Client().post(
+            "/api/v1/people",
+            body,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
+        )
+    )
 
 
 def assert_one_person_created(responses: list) -> None:
@@ -116,28 +121,14 @@ def test_a_status_move_retried_while_the_first_attempt_runs_is_made_once(monkeyp
         return moved
 
     monkeypatch.setattr(assistance_services, "transition", slow_move)
-    barrier = threading.Barrier(2)
-    responses: list = []
-
-    def post() -> None:
-        try:
-            barrier.wait(timeout=10)
-            responses.append(
-                Client().post(
-                    f"/api/v1/requests/{help_request.pk}/transitions",
-                    json.dumps({"to": "accepted", "version": 1}),
-                    content_type="application/json",
-                    headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "move-1"},
-                )
-            )
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    responses = twice_at_once(
+        lambda: Client().post(
+            f"/api/v1/requests/{help_request.pk}/transitions",
+            json.dumps({"to": "accepted", "version": 1}),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "move-1"},
+        )
+    )
     assert [r.status_code for r in responses] == [200, 200], [r.content for r in responses]
     assert sorted(r.get("Idempotent-Replayed", "") for r in responses) == ["", "true"]
     assert responses[0].json() == responses[1].json()

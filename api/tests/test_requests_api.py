@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
-from api.requests_api import visible_requests
 from api.tests.factories import DistrictFactory, OrganisationFactory, PersonFactory, WorkerFactory
 from assistance.models import Assignment, HelpRequest, ServiceType, Status
+from assistance.selectors import visible_requests
 from assistance.services import RequestInput, create_request
 from assistance.tests.factories import ServiceTypeFactory
 from audit.models import AuditEvent

@@ -145,6 +145,20 @@ def test_transfer_to_another_tcso_needs_a_reason_and_starts_it_anew(town):
     move(town, req, Status.ACCEPTED, by=town.other_dispatcher)
 
 
+def test_transfer_from_a_stale_page_is_refused_with_the_current_version(town):
+    req = town.new_request()
+    stale_version = req.version
+    move(town, req, Status.ACCEPTED)
+    req.refresh_from_db()
+    stale = HelpRequest.objects.get(pk=req.pk)
+    stale.version, stale.status = stale_version, Status.NEW  # what the other dispatcher's page shows
+    with pytest.raises(ConcurrentEditError) as refused:
+        transfer(help_request=stale, to_tcso=town.other_tcso, by=town.dispatcher, version=stale_version, reason="x")
+    assert refused.value.current_version == req.version
+    req.refresh_from_db()
+    assert req.tcso == town.tcso and req.status == Status.ACCEPTED
+
+
 STATUSES = st.lists(st.sampled_from(Status.values), min_size=1, max_size=8)
 
 

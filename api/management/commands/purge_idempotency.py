@@ -1,12 +1,11 @@
 """``manage.py purge_idempotency [--loop SECONDS]``: delete Idempotency-Key records past their retention."""
 
-import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
 
 from api.idempotency import RETENTION, purge_expired
+from core.loop import run_periodically
 
 
 class Command(BaseCommand):
@@ -16,14 +15,10 @@ class Command(BaseCommand):
         parser.add_argument("--loop", type=float, default=None, metavar="SECONDS", help="Repeat every SECONDS.")
 
     def handle(self, *args: Any, loop: float | None, **options: Any) -> None:
-        try:
-            while True:
-                deleted = purge_expired()
-                if deleted or loop is None:
-                    self.stdout.write(f"Idempotency records purged: {deleted}.")
-                if loop is None or loop <= 0:
-                    return
-                time.sleep(loop)
-                close_old_connections()
-        except KeyboardInterrupt:
-            return
+        def purge() -> bool:
+            deleted = purge_expired()
+            if deleted or not loop or loop <= 0:
+                self.stdout.write(f"Idempotency records purged: {deleted}.")
+            return False
+
+        run_periodically(purge, loop)

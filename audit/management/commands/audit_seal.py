@@ -1,12 +1,11 @@
 """``manage.py audit_seal [--loop SECONDS]``: link newly written journal entries into the hash chain."""
 
-import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
 
-from audit.services import SEAL_BATCH, seal
+from audit import services
+from core.loop import run_periodically
 
 
 class Command(BaseCommand):
@@ -16,18 +15,14 @@ class Command(BaseCommand):
         parser.add_argument("--loop", type=float, default=None, metavar="SECONDS", help="Look again every SECONDS.")
 
     def handle(self, *args: Any, loop: float | None, **options: Any) -> None:
-        try:
-            while True:
-                total = 0
-                while sealed := seal():
-                    total += sealed
-                    if sealed < SEAL_BATCH:
-                        break
-                if total or loop is None:
-                    self.stdout.write(f"journal: {total} entries sealed")
-                if loop is None or loop <= 0:
-                    return
-                time.sleep(loop)
-                close_old_connections()
-        except KeyboardInterrupt:
-            return
+        def seal_pending() -> bool:
+            total = 0
+            while (sealed := services.seal()) > 0:
+                total += sealed
+                if sealed < services.SEAL_BATCH:
+                    break
+            if total or not loop or loop <= 0:
+                self.stdout.write(f"journal: {total} entries sealed")
+            return False
+
+        run_periodically(seal_pending, loop)

@@ -1,11 +1,10 @@
 """Deliver the due outbox messages once, or every N seconds with --loop."""
 
-import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
 
+from core.loop import run_periodically
 from notify import services
 
 
@@ -23,20 +22,12 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=100, help="At most this many messages per sweep.")
 
     def handle(self, *args: Any, loop: float | None, limit: int, **options: Any) -> None:
-        if loop is not None and loop <= 0:
-            loop = None
-        try:
-            while True:
-                outcomes = services.deliver_due(limit=limit)
-                if outcomes or loop is None:
-                    summary = ", ".join(f"{name} {count}" for name, count in sorted(outcomes.items()))
-                    self.stdout.write(f"outbox: {summary or 'nothing due'}")
-                if loop is None:
-                    return
-                # A full batch means more may be due: go again at once.
-                if sum(outcomes.get(k, 0) for k in ("sent", "retry", "failed", "skipped")) < limit:
-                    time.sleep(loop)
-                # Like a request: drop a connection that broke or aged while we slept.
-                close_old_connections()
-        except KeyboardInterrupt:
-            return
+        def sweep() -> bool:
+            outcomes = services.deliver_due(limit=limit)
+            if outcomes or not loop or loop <= 0:
+                summary = ", ".join(f"{name} {count}" for name, count in sorted(outcomes.items()))
+                self.stdout.write(f"outbox: {summary or 'nothing due'}")
+            # A full batch means more may be due: go again at once.
+            return sum(outcomes.get(k, 0) for k in ("sent", "retry", "failed", "skipped")) >= limit
+
+        run_periodically(sweep, loop)
