@@ -8,12 +8,12 @@ Registered on the ``api`` object of :mod:`api.api`, so its authentication, error
 
 import datetime
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -122,17 +122,6 @@ def _json(status: int, body: Any) -> JsonResponse:
     return JsonResponse(body, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
 
 
-M = TypeVar("M", bound=Model)
-
-
-def _get(model: type[M], **lookup: Any) -> M | None:
-    """The one row matching a unique ``lookup``, or None."""
-    try:
-        return model._default_manager.get(**lookup)
-    except model.DoesNotExist:  # type: ignore[attr-defined]
-        return None
-
-
 def _actor(request: HttpRequest) -> User:
     return cast(User, request.user)
 
@@ -222,7 +211,10 @@ def create_request(request: HttpRequest, payload: RequestCreateIn) -> HttpRespon
     _require(request, "assistance.create_request")
     errors: dict[str, list[str]] = {}
     # get() rather than first(): no ORDER BY to build, and this is the busiest endpoint.
-    person = _get(Person, pk=payload.person_id)
+    try:
+        person: Person | None = Person.objects.get(pk=payload.person_id)
+    except Person.DoesNotExist:
+        person = None
     if person is None or not request.user.has_perm("people.view_person", person):
         errors["person_id"] = [_("No such citizen.")]
     service_type = reference.active_service(payload.service_type)

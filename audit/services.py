@@ -91,11 +91,13 @@ def seal(batch: int | None = None) -> int:
 
 
 def seal_all() -> int:
-    """Seal until nothing committed is left unsealed."""
+    """Seal batch after batch until nothing committed is left unsealed; returns how many."""
     total = 0
-    while sealed := seal():
+    while True:
+        sealed = seal()
         total += sealed
-    return total
+        if sealed < SEAL_BATCH:  # a short batch took everything there was
+            return total
 
 
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

@@ -16,11 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, loop: float | None, **options: Any) -> None:
         def seal_pending() -> bool:
-            total = 0
-            while (sealed := services.seal()) > 0:
-                total += sealed
-                if sealed < services.SEAL_BATCH:
-                    break
+            total = services.seal_all()
             if total or not loop or loop <= 0:
                 self.stdout.write(f"journal: {total} entries sealed")
             return False
