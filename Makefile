@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run setup install test lint types unit browser bench clean messages
+.PHONY: run setup install test test-packages lint types unit browser bench clean messages
 
 run: setup
 	@bash scripts/serve.sh
@@ -24,7 +24,12 @@ $(VENV)/.installed: pyproject.toml
 	@$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-test: install lint types unit
+test: install test-packages lint types unit
+
+# Debian packages the tests need (chromium for tests/browser, gettext for the catalogue check),
+# installed here if missing; without them this stops before pytest, saying how to install them.
+test-packages:
+	@bash scripts/test_packages.sh
 
 lint: install
 	$(BIN)/ruff check .
@@ -34,10 +39,10 @@ types: install
 	$(BIN)/mypy .
 
 # All pytest tests, browser tests included (they need Debian's chromium at /usr/bin/chromium).
-unit: install
+unit: install test-packages
 	$(BIN)/pytest -q
 
-browser: install
+browser: install test-packages
 	$(BIN)/pytest -q tests/browser
 
 # The intake benchmark drives the server with wrk (Debian package), installed here if missing.

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from api.forms import ApiTokenForm
 from api.models import ApiToken
 from api.services import issue_token, revoke_token
+from core.actor import Actor
 from core.roles import Role, user_roles
 
 
@@ -44,7 +45,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if not form.is_valid():
         return _account_page(request, form, status=400)
-    created = issue_token(user=request.user, name=form.cleaned_data["name"], request=request)  # type: ignore[arg-type]
+    created = issue_token(actor=Actor.from_request(request), name=form.cleaned_data["name"])
     messages.success(request, _("Token created."))
     response = _account_page(request, ApiTokenForm(), new_token=created)
     response["Cache-Control"] = "no-store"
@@ -54,7 +55,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
-    if revoke_token(token=token, by=request.user, request=request):  # type: ignore[arg-type]
+    if revoke_token(token=token, actor=Actor.from_request(request)):
         messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
     else:
         messages.info(request, _("This token was already revoked."))

@@ -13,7 +13,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,7 +26,9 @@ from assistance.forms_field import DoneForm, FailedForm, StartForm
 from assistance.models import HelpRequest, Status
 from audit import services as audit
 from audit.models import Action
+from core.actor import Actor
 from core.exceptions import ConcurrentEditError, ValidationError
+from core.permissions import require
 from core.validators import format_phone
 from people.models import PersonPhone
 
@@ -80,8 +81,7 @@ def _user(request: HttpRequest) -> User:
 
 def _require_field_worker(request: HttpRequest) -> User:
     user = _user(request)
-    if not user.has_perm("assistance.view_own_tasks"):
-        raise PermissionDenied
+    require(user, "assistance.view_own_tasks")
     return user
 
 
@@ -130,14 +130,13 @@ def _load(user: User, pk: int) -> tuple[HelpRequest, FieldTask]:
 
 def _record_view(request: HttpRequest, user: User, task: FieldTask, section: str) -> None:
     audit.record(
-        actor=user,
+        actor=Actor.from_request(request),
         action=Action.VIEW,
         object_type="assistance.helprequest",
         object_id=task.pk,
         person_id=task.person_id,
         fields=["full_name", "address", "phone"],
         details={"section": section},
-        request=request,
     )
 
 
@@ -207,12 +206,11 @@ def _act(request: HttpRequest, pk: int, form_name: str, to: str) -> HttpResponse
         services.transition(
             help_request=help_request,
             to=to,
-            by=user,
+            actor=Actor.from_request(request),
             version=data["version"],
             reason=data.get("reason", ""),
             money_spent=money,
             receipt=data.get("receipt"),
-            request=request,
         )
     except ConcurrentEditError:
         messages.error(

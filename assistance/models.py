@@ -53,7 +53,9 @@ class Urgency(models.TextChoices):
     URGENT = "urgent", _("urgent")
 
 
-class Channel(models.TextChoices):
+class IntakeChannel(models.TextChoices):
+    """How a request reached us (not the interaction's medium, the outbox's channel or the journal's origin)."""
+
     PHONE = "phone", _("phone call")
     WALK_IN = "walk_in", _("visit")
     API = "api", _("external system")
@@ -76,7 +78,9 @@ class HelpRequest(VersionedModel):
         verbose_name=_("TCSO"),
         limit_choices_to={"kind": Organisation.Kind.TCSO},
     )
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.PHONE)
+    intake_channel = models.CharField(
+        _("received by"), max_length=10, choices=IntakeChannel.choices, default=IntakeChannel.PHONE
+    )
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     details = models.TextField(_("what is needed"), blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)

@@ -5,12 +5,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assistance import workflow
 from assistance.models import Assignment, HelpRequest, Status
-from core.roles import Role, has_role, user_roles
+from assistance.rules import citywide_request_roles
+from core.permissions import MAX_ID, is_dispatcher, own_organisation_id
+from core.roles import Role
 from directory.models import Organisation, Worker
 
 
@@ -24,7 +29,7 @@ def own_tcso(user: User) -> Organisation | None:
 def queue_scope(user: User) -> QuerySet[HelpRequest]:
     """Requests a dispatcher works on (their TCSO's); supervisors see every TCSO."""
     requests = HelpRequest.objects.all()
-    if has_role(user, Role.SUPERVISOR):
+    if user.has_perm("assistance.view_all_queues"):
         return requests
     tcso = own_tcso(user)
     return requests.filter(tcso=tcso) if tcso else requests.none()
@@ -167,17 +172,32 @@ def suggestions_for(help_request: HelpRequest, limit: int = 5) -> list[Suggestio
     return rank(help_request, workers, loads_today(workers), busy_windows(workers))[:limit]
 
 
-# Roles that see every TCSO's requests; dispatchers see their own TCSO's only.
-CITYWIDE_REQUEST_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.COORDINATOR, Role.NAVIGATOR})
-
-
 def visible_requests(user: User) -> QuerySet[HelpRequest]:
-    """The queryset form of "assistance.view_request" (core/permissions.py): city-wide roles see all,
-    a dispatcher his TCSO's, everyone else none (field workers see their tasks on their own page)."""
-    roles = user_roles(user)
-    if roles & CITYWIDE_REQUEST_ROLES:
+    """The "assistance.view_request" rule (assistance/rules.py) as a query: city-wide roles see all, a
+    dispatcher his TCSO's, everyone else none (field workers see their tasks on their own page)."""
+    if citywide_request_roles.test(user):
         return HelpRequest.objects.all()
-    worker = getattr(user, "worker", None)
-    if Role.DISPATCHER in roles and worker is not None and worker.organisation_id:
-        return HelpRequest.objects.filter(tcso_id=worker.organisation_id)
+    own = own_organisation_id(user)
+    if is_dispatcher.test(user) and own is not None:
+        return HelpRequest.objects.filter(tcso_id=own)
     return HelpRequest.objects.none()
+
+
+def get_visible_request(user: User, pk: int, *, perms: tuple[str, ...] = ("assistance.view_request",)) -> HelpRequest:
+    """Load a help request for ``user``, or answer 404 — the same for a request that does not exist and
+    for one the user may not see. ``perms``: any one of them admits the user.
+
+    A role that may never hold any of ``perms`` gets 403 (PermissionDenied) before any look-up.
+    """
+    if not any(user.has_perm(perm) for perm in perms):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    help_request = (
+        HelpRequest.objects.select_related("person__district", "service_type", "tcso", "created_by")
+        .filter(pk=pk)
+        .first()
+        if 0 < pk <= MAX_ID
+        else None
+    )
+    if help_request is None or not any(user.has_perm(perm, help_request) for perm in perms):
+        raise Http404
+    return help_request

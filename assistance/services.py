@@ -10,22 +10,18 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistance import notifications, reference, selectors, workflow
-from assistance.models import Assignment, Channel, HelpRequest, ServiceType, Status, Transition, Urgency
+from assistance.models import Assignment, HelpRequest, IntakeChannel, ServiceType, Status, Transition, Urgency
 from audit import services as audit
 from audit.models import Action
+from core.actor import Actor
 from core.exceptions import ConcurrentEditError, ValidationError
+from core.permissions import require
 from directory.models import Organisation, Worker
 from people.models import Person
-
-
-def _require(user: User, perm: str, obj: Any = None) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied(_("You do not have permission to do this."))
 
 
 def tcso_for(person: Person) -> Organisation:
@@ -42,13 +38,16 @@ def tcso_for(person: Person) -> Organisation:
 
 @dataclass
 class RequestInput:
-    service_type: ServiceType
+    """What a request says. ``service_type`` is None when the caller named a service the catalogue
+    does not offer (the check says so next to the other fields' problems)."""
+
+    service_type: ServiceType | None
     details: str = ""
     address: str = ""
     urgency: str = Urgency.NORMAL
     window_start: datetime.datetime | None = None
     window_end: datetime.datetime | None = None
-    channel: str = Channel.PHONE
+    intake_channel: str = IntakeChannel.PHONE
 
 
 def open_duplicates(person: Person, service_type: ServiceType) -> list[HelpRequest]:
@@ -58,14 +57,37 @@ def open_duplicates(person: Person, service_type: ServiceType) -> list[HelpReque
     )
 
 
-def create_request(
-    *, person: Person, data: RequestInput, by: User, request: HttpRequest | None = None, channel: str = "ui"
-) -> HelpRequest:
-    _require(by, "assistance.create_request")
-    if not data.service_type.is_active:
-        raise ValidationError({"service_type": _("This service is no longer offered.")})
+Problems = dict[str, list[str]]
+
+
+def check_request(*, person: Person | None, data: RequestInput, actor: Actor) -> Problems:
+    """What stops a request from being registered, per field; empty when nothing does.
+
+    ``person`` is None when the caller named a citizen who does not exist: the answer is the same as for
+    a citizen the actor may not see, so a caller learns nothing of records it may not open.
+    """
+    problems: Problems = {}
+    if person is None or not actor.user.has_perm("people.view_person", person):
+        problems["person"] = [_("No such citizen.")]
+    if data.service_type is None:
+        problems["service_type"] = [_("No such service in the catalogue.")]
+    elif not data.service_type.is_active:
+        problems["service_type"] = [_("This service is no longer offered.")]
+    if data.urgency not in Urgency.values:
+        problems["urgency"] = [_("Choose normal or urgent.")]
     if data.window_start and data.window_end and data.window_end <= data.window_start:
-        raise ValidationError({"window_end": _("The end of the time window must be after its start.")})
+        problems["window_end"] = [_("The end of the time window must be after its start.")]
+    return problems
+
+
+def create_request(*, person: Person, data: RequestInput, actor: Actor) -> HelpRequest:
+    """Register a need of ``person``: routed to the TCSO of the citizen's district, due by the service's
+    target time (a quarter of it when urgent)."""
+    require(actor.user, "assistance.create_request")
+    if problems := check_request(person=person, data=data, actor=actor):
+        raise ValidationError(problems)
+    service_type = data.service_type
+    assert service_type is not None  # check_request refuses a missing service
     tcso = tcso_for(person)
     now = timezone.now()
     # No savepoint: everything that may refuse is checked above, so inside the block only a database
@@ -73,27 +95,25 @@ def create_request(
     with transaction.atomic(savepoint=False):
         help_request = HelpRequest.objects.create(
             person=person,
-            service_type=data.service_type,
+            service_type=service_type,
             tcso=tcso,
-            channel=data.channel,
+            intake_channel=data.intake_channel,
             urgency=data.urgency,
             details=data.details.strip(),
             address=(data.address or person.address).strip(),
             window_start=data.window_start,
             window_end=data.window_end,
-            due_at=HelpRequest.due_for(data.service_type, now, data.urgency == Urgency.URGENT),
+            due_at=HelpRequest.due_for(service_type, now, data.urgency == Urgency.URGENT),
             status_changed_at=now,
-            created_by=by,
+            created_by=actor.user,
         )
-        Transition.objects.create(request=help_request, from_status="", to_status=Status.NEW, at=now, by=by)
+        Transition.objects.create(request=help_request, from_status="", to_status=Status.NEW, at=now, by=actor.user)
         audit.record(
-            actor=by,
+            actor=actor,
             action=Action.CREATE,
             obj=help_request,
             person_id=person.pk,
             fields=["service_type", "details", "address", "urgency", "window_start", "window_end"],
-            request=request,
-            channel=channel,
         )
     return help_request
 
@@ -123,14 +143,12 @@ def transition(
     *,
     help_request: HelpRequest,
     to: str,
-    by: User,
+    actor: Actor,
     version: int,
     reason: str = "",
     assignee: Worker | None = None,
     money_spent: Decimal | None = None,
     receipt: Any = None,
-    request: HttpRequest | None = None,
-    channel: str = "ui",
 ) -> HelpRequest:
     """Move ``help_request`` to status ``to``; the one entry point for every status change."""
     if to not in Status.values:
@@ -142,25 +160,26 @@ def transition(
                 % {"current": help_request.get_status_display(), "target": Status(to).label}
             }
         )
-    _require(by, workflow.PERMISSION[to], help_request)
+    require(actor.user, workflow.PERMISSION[to], help_request)
     reason = (reason or "").strip()
     if to in workflow.REASON_REQUIRED and not reason:
         raise ValidationError({"reason": _("Say why.")})
     if to == Status.ASSIGNED:
-        return assign(
-            help_request=help_request, assignee=assignee, by=by, version=version, request=request, channel=channel
-        )
+        return assign(help_request=help_request, assignee=assignee, actor=actor, version=version)
+    if to == Status.DONE and help_request.service_type.handles_money and money_spent is None:
+        # Whoever closes it (the phone form, the API, a command): the amount spent is part of the record.
+        raise ValidationError({"money_spent": _("Say how much money was spent (0 if none).")})
+    if money_spent is not None and money_spent < 0:
+        raise ValidationError({"money_spent": _("The amount cannot be negative.")})
     now = timezone.now()
     with transaction.atomic():
-        _move(help_request, to=to, by=by, version=version, reason=reason, now=now)
+        _move(help_request, to=to, by=actor.user, version=version, reason=reason, now=now)
         live = Assignment.objects.filter(request=help_request, outcome="").first()
         if live is not None:
             if to == Status.IN_PROGRESS:
                 live.started_at = now
                 live.save(update_fields=["started_at", "updated_at"])
             elif to in (Status.DONE, Status.FAILED):
-                if money_spent is not None and money_spent < 0:
-                    raise ValidationError({"money_spent": _("The amount cannot be negative.")})
                 live.outcome = Assignment.Outcome.DONE if to == Status.DONE else Assignment.Outcome.FAILED
                 live.finished_at = now
                 live.reason = reason
@@ -174,51 +193,61 @@ def transition(
                 live.reason = reason
                 live.save(update_fields=["outcome", "finished_at", "reason", "updated_at"])
         audit.record(
-            actor=by,
+            actor=actor,
             action=Action.CHANGE,
             obj=help_request,
             person_id=help_request.person_id,
             fields=["status"],
             details={"to": to},
-            request=request,
-            channel=channel,
         )
         notifications.request_moved(help_request, to)
     return help_request
+
+
+def _check_assignment(help_request: HelpRequest, assignee: Worker | None, actor: Actor) -> None:
+    require(actor.user, "assistance.dispatch_request", help_request)
+    if assignee is None:
+        raise ValidationError({"assignee": _("Choose who will do it.")})
+    if not assignee.is_active or assignee.organisation_id != help_request.tcso_id:
+        raise ValidationError({"assignee": _("This worker is not on the staff of the request's TCSO.")})
+
+
+def accept_and_assign(*, help_request: HelpRequest, assignee: Worker | None, actor: Actor, version: int) -> HelpRequest:
+    """Accept a new request for the TCSO (if it is still new) and give it to ``assignee``, in one
+    transaction: both moves happen or neither. The request page, bulk assign and auto-assign use it."""
+    _check_assignment(help_request, assignee, actor)
+    with transaction.atomic():
+        if help_request.status == Status.NEW:
+            transition(help_request=help_request, to=Status.ACCEPTED, actor=actor, version=version)
+            version = help_request.version
+        return assign(help_request=help_request, assignee=assignee, actor=actor, version=version)
 
 
 def assign(
     *,
     help_request: HelpRequest,
     assignee: Worker | None,
-    by: User,
+    actor: Actor,
     version: int,
-    request: HttpRequest | None = None,
-    channel: str = "ui",
 ) -> HelpRequest:
     """Give an accepted request to a worker of its TCSO. Of two dispatchers assigning at once, one wins."""
-    _require(by, "assistance.dispatch_request", help_request)
-    if assignee is None:
-        raise ValidationError({"assignee": _("Choose who will do it.")})
-    if not assignee.is_active or assignee.organisation_id != help_request.tcso_id:
-        raise ValidationError({"assignee": _("This worker is not on the staff of the request's TCSO.")})
+    _check_assignment(help_request, assignee, actor)
+    assert assignee is not None
     if not workflow.allowed(help_request.status, Status.ASSIGNED):
         raise ValidationError({"to": _("Only an accepted request can be assigned.")})
     now = timezone.now()
     try:
         with transaction.atomic():
-            _move(help_request, to=Status.ASSIGNED, by=by, version=version, reason="", now=now)
-            Assignment.objects.create(request=help_request, worker=assignee, assigned_by=by)
+            _move(help_request, to=Status.ASSIGNED, by=actor.user, version=version, reason="", now=now)
+            Assignment.objects.create(request=help_request, worker=assignee, assigned_by=actor.user)
             notifications.request_moved(help_request, Status.ASSIGNED, assignee)
             audit.record(
-                actor=by,
+                actor=actor,
                 action=Action.CHANGE,
                 obj=help_request,
                 person_id=help_request.person_id,
                 fields=["status", "assignee"],
                 details={"to": Status.ASSIGNED, "worker": assignee.pk},
-                request=request,
-                channel=channel,
             )
     except IntegrityError as exc:  # the partial unique index: someone else assigned it first
         raise ConcurrentEditError() from exc
@@ -229,13 +258,12 @@ def transfer(
     *,
     help_request: HelpRequest,
     to_tcso: Organisation,
-    by: User,
+    actor: Actor,
     version: int,
     reason: str,
-    request: HttpRequest | None = None,
 ) -> HelpRequest:
     """Hand an open, unassigned request to another TCSO, with a reason."""
-    _require(by, "assistance.transfer_request", help_request)
+    require(actor.user, "assistance.transfer_request", help_request)
     if to_tcso.kind != Organisation.Kind.TCSO or not to_tcso.is_active:
         raise ValidationError({"tcso": _("Choose an active TCSO.")})
     if to_tcso.pk == help_request.tcso_id:
@@ -251,20 +279,19 @@ def transfer(
         _move(
             help_request,
             to=Status.NEW,
-            by=by,
+            by=actor.user,
             version=version,
             reason=f"→ {to_tcso}: {reason.strip()}",
             now=now,
             tcso=to_tcso,
         )
         audit.record(
-            actor=by,
+            actor=actor,
             action=Action.CHANGE,
             obj=help_request,
             person_id=help_request.person_id,
             fields=["tcso"],
             details={"from": old_tcso, "to": to_tcso.pk},
-            request=request,
         )
     help_request.refresh_from_db()
     return help_request
@@ -277,10 +304,10 @@ class AutoAssignResult:
     refused: int
 
 
-def auto_assign_all(*, tcso: Organisation, by: User, request: HttpRequest | None = None) -> AutoAssignResult:
+def auto_assign_all(*, tcso: Organisation, actor: Actor) -> AutoAssignResult:
     """Accept and assign every new or accepted request of ``tcso``, most urgent due first, to the best
     ranked worker who still has capacity today; requests nobody can take stay in the queue."""
-    _require(by, "assistance.view_queue")
+    require(actor.user, "assistance.view_queue")
     workers = selectors.field_workers(tcso.pk)
     loads = selectors.loads_today(workers)
     busy = selectors.busy_windows(workers)
@@ -297,11 +324,7 @@ def auto_assign_all(*, tcso: Organisation, by: User, request: HttpRequest | None
             continue
         best = ranked[0].worker
         try:
-            if help_request.status == Status.NEW:
-                transition(
-                    help_request=help_request, to=Status.ACCEPTED, by=by, version=help_request.version, request=request
-                )
-            assign(help_request=help_request, assignee=best, by=by, version=help_request.version, request=request)
+            accept_and_assign(help_request=help_request, assignee=best, actor=actor, version=help_request.version)
         except (ConcurrentEditError, PermissionDenied, ValidationError):
             refused += 1  # someone else moved it meanwhile, or it is not ours to assign
             continue

@@ -7,19 +7,25 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assistance import selectors, services, workflow
 from assistance.models import HelpRequest, ServiceType, Status, Urgency
+from core.actor import Actor
 from core.exceptions import ConcurrentEditError, ValidationError
+from core.permissions import require
 from directory.models import District, Organisation, Worker
 
 
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.from_request(request)
 
 
 def _int(value: str | None) -> int | None:
@@ -43,8 +49,7 @@ def _filters(request: HttpRequest) -> selectors.QueueFilters:
 
 def queue(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not user.has_perm("assistance.view_queue"):
-        raise PermissionDenied
+    require(user, "assistance.view_queue")
     scope = selectors.queue_scope(user)
     tcso = selectors.own_tcso(user)
     filters = _filters(request)
@@ -67,12 +72,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _get_request(request: HttpRequest, pk: int) -> HelpRequest:
-    help_request = get_object_or_404(
-        HelpRequest.objects.select_related("person__district", "service_type", "tcso", "created_by"), pk=pk
-    )
-    if not request.user.has_perm("assistance.view_request", help_request):
-        raise PermissionDenied
-    return help_request
+    return selectors.get_visible_request(request.user, pk)  # type: ignore[arg-type]
 
 
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -125,10 +125,9 @@ def request_move(request: HttpRequest, pk: int) -> HttpResponse:
         services.transition(
             help_request=help_request,
             to=request.POST.get("to", ""),
-            by=_user(request),
+            actor=_actor(request),
             version=_int(request.POST.get("version")) or 0,
             reason=request.POST.get("reason", ""),
-            request=request,
         )
     except (ConcurrentEditError, ValidationError, PermissionDenied) as exc:
         _report(request, exc)
@@ -145,15 +144,13 @@ def request_move(request: HttpRequest, pk: int) -> HttpResponse:
 def request_assign(request: HttpRequest, pk: int) -> HttpResponse:
     help_request = _get_request(request, pk)
     worker = Worker.objects.filter(pk=_int(request.POST.get("worker")) or 0).first()
-    user = _user(request)
     try:
-        version = _int(request.POST.get("version")) or 0
-        if help_request.status == Status.NEW:
-            services.transition(
-                help_request=help_request, to=Status.ACCEPTED, by=user, version=version, request=request
-            )
-            version = help_request.version
-        services.assign(help_request=help_request, assignee=worker, by=user, version=version, request=request)
+        services.accept_and_assign(
+            help_request=help_request,
+            assignee=worker,
+            actor=_actor(request),
+            version=_int(request.POST.get("version")) or 0,
+        )
     except (ConcurrentEditError, ValidationError, PermissionDenied) as exc:
         _report(request, exc)
     else:
@@ -166,23 +163,15 @@ def request_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def bulk_assign(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not user.has_perm("assistance.view_queue"):
-        raise PermissionDenied
+    require(user, "assistance.view_queue")
+    actor = _actor(request)
     worker = Worker.objects.filter(pk=_int(request.POST.get("worker")) or 0).first()
     ids = [i for i in (_int(v) for v in request.POST.getlist("requests")) if i]
     done = failed = 0
     for help_request in selectors.queue_scope(user).filter(pk__in=ids).order_by("due_at"):
         try:
-            if help_request.status == Status.NEW:
-                services.transition(
-                    help_request=help_request,
-                    to=Status.ACCEPTED,
-                    by=user,
-                    version=help_request.version,
-                    request=request,
-                )
-            services.assign(
-                help_request=help_request, assignee=worker, by=user, version=help_request.version, request=request
+            services.accept_and_assign(
+                help_request=help_request, assignee=worker, actor=actor, version=help_request.version
             )
             done += 1
         except (ConcurrentEditError, ValidationError, PermissionDenied):
@@ -197,10 +186,11 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
 @require_POST
 def auto_assign_all(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    require(user, "assistance.view_queue")
     tcso = selectors.own_tcso(user)
-    if tcso is None or not user.has_perm("assistance.view_queue"):
-        raise PermissionDenied
-    result = services.auto_assign_all(tcso=tcso, by=user, request=request)
+    if tcso is None:
+        raise PermissionDenied(_("Auto-assign works on your own TCSO's queue, and you are not on a TCSO's staff."))
+    result = services.auto_assign_all(tcso=tcso, actor=_actor(request))
     messages.success(
         request,
         _("Auto-assign: %(assigned)s assigned, %(left)s left in the queue (no worker with the skills or capacity).")
@@ -219,10 +209,9 @@ def request_transfer(request: HttpRequest, pk: int) -> HttpResponse:
         services.transfer(
             help_request=help_request,
             to_tcso=to_tcso,
-            by=_user(request),
+            actor=_actor(request),
             version=_int(request.POST.get("version")) or 0,
             reason=request.POST.get("reason", ""),
-            request=request,
         )
     except (ConcurrentEditError, ValidationError, PermissionDenied) as exc:
         _report(request, exc)

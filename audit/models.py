@@ -46,7 +46,9 @@ class AuditEvent(models.Model):
     actor_username = models.CharField(_("user name"), max_length=150, blank=True)
     actor_roles = models.CharField(_("roles"), max_length=200, blank=True)
     ip_address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
-    channel = models.CharField(_("channel"), max_length=10, default="ui")
+    # Through which door the action came (core.actor.Origin: ui, api, system). The column keeps its first
+    # name, "channel", which the append-only triggers and the sealed hashes of existing entries name.
+    origin = models.CharField(_("origin"), max_length=10, default="ui", db_column="channel")
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     object_type = models.CharField(_("record type"), max_length=100)
     object_id = models.CharField(_("record"), max_length=64, blank=True)
@@ -81,7 +83,7 @@ class AuditEvent(models.Model):
             "actor_username": self.actor_username,
             "actor_roles": self.actor_roles,
             "ip": self.ip_address,
-            "channel": self.channel,
+            "channel": self.origin,  # the key sealed entries were hashed with
             "action": self.action,
             "object_type": self.object_type,
             "object_id": self.object_id,

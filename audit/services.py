@@ -5,12 +5,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection, models, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from audit.models import GENESIS_HASH, Action, AuditEvent, ChainHead
+from core.actor import Actor, Origin
 from core.roles import user_roles
 
 SEAL_BATCH = 2000
@@ -21,15 +20,9 @@ SEAL_GRACE = datetime.timedelta(minutes=10)
 SENSITIVE_FIELDS = frozenset({"snils", "oms_number", "birth_date", "number", "phone", "address", "evidence"})
 
 
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def record(
     *,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: Actor | None,
     action: Action | str,
     obj: models.Model | None = None,
     object_type: str = "",
@@ -37,22 +30,24 @@ def record(
     person_id: int | None = None,
     fields: Iterable[str] = (),
     details: dict[str, Any] | None = None,
-    request: HttpRequest | None = None,
-    channel: str = "ui",
 ) -> AuditEvent:
-    """Append one entry. Joins the caller's transaction, so the entry commits with the change (or not at all)."""
+    """Append one entry. Joins the caller's transaction, so the entry commits with the change (or not at all).
+
+    ``actor`` says who, from which address and through which door (ui, api, system); None for an
+    anonymous caller.
+    """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-    authenticated = actor is not None and actor.is_authenticated
+    user = actor.user if actor is not None and actor.user.is_authenticated else None
     # One INSERT, no lock: the entry joins the chain when the sealer finds it committed.
     return AuditEvent.objects.create(
         at=timezone.now(),
-        actor_id=actor.pk if authenticated else None,  # type: ignore[union-attr]
-        actor_username=actor.get_username() if authenticated else "",  # type: ignore[union-attr]
-        actor_roles=",".join(sorted(user_roles(actor))) if authenticated else "",  # type: ignore[arg-type]
-        ip_address=client_ip(request),
-        channel=channel,
+        actor_id=user.pk if user is not None else None,
+        actor_username=user.get_username() if user is not None else "",
+        actor_roles=",".join(sorted(user_roles(user))) if user is not None else "",
+        ip_address=actor.ip if actor is not None else None,
+        origin=actor.origin if actor is not None else Origin.UI,
         action=str(action),
         object_type=object_type,
         object_id=str(object_id),

@@ -1,7 +1,5 @@
 """Base models shared by the domain apps."""
 
-from typing import Any
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +23,3 @@ class VersionedModel(TimeStampedModel):
 
     class Meta:
         abstract = True
-
-    def field_values(self) -> dict[str, Any]:
-        return {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}

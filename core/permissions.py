@@ -1,20 +1,41 @@
-"""Every access rule of Opora, in one place: by role and by relationship.
+"""The building blocks of Opora's access rules: role predicates, relationship blocks, and ``require``.
 
-Views and API endpoints ask ``user.has_perm(<name>, obj)``; the rules below answer. The matrix test
-(core/tests/test_permission_matrix.py) walks every role against every view and endpoint.
-Rules look at objects by attribute only, so `core` does not import the domain apps.
+Each domain app declares its own permissions from these blocks in ``<app>/rules.py`` (loaded at start-up
+by :class:`core.apps.CoreConfig`), so that a new programme brings its rules with it and `core` never
+learns about it. Rules look at objects by attribute only, so `core` imports no domain app.
+
+A predicate asked without an object (``user.has_perm("people.view_person")``) answers whether the role
+could do it to some object: relationship predicates say yes to ``None``. Views use that to decide 403
+(the role never may) before they load an object; the load-and-authorise functions of each app
+(``people.selectors.get_visible_person``, ``assistance.selectors.get_visible_request``) then answer the
+same 404 for a record that is missing and for one the user may not see.
 """
 
 from typing import Any
 
 import rules
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from core.roles import Role, user_roles
 
 User = AbstractBaseUser | AnonymousUser
 
+# The largest id a bigint primary key can hold: the load-and-authorise functions answer 404 for a larger
+# number from a URL instead of letting the database driver overflow.
+MAX_ID = 2**63 - 1
 
+
+def require(user: Any, perm: str, obj: Any = None) -> None:
+    """Raise PermissionDenied (with a message in the user's language) unless ``user`` has ``perm``.
+
+    ``user`` is a User or AnonymousUser (``request.user``)."""
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+# --- roles ---------------------------------------------------------------------------------------------
 def role_is(*roles: str) -> rules.Predicate:
     name = "role_is:" + ",".join(roles)
 
@@ -23,6 +44,25 @@ def role_is(*roles: str) -> rules.Predicate:
         return bool(user_roles(user).intersection(roles))
 
     return check
+
+
+is_administrator = role_is(Role.ADMINISTRATOR)
+is_supervisor = role_is(Role.SUPERVISOR)
+is_operator = role_is(Role.OPERATOR)
+is_dispatcher = role_is(Role.DISPATCHER)
+is_field_worker = role_is(Role.SOCIAL_WORKER, Role.VOLUNTEER)
+
+# Roles that work with citizens' records across the city: the call centre takes calls from anywhere,
+# hospital staff and personal assistants see patients from any district.
+citywide_person_roles = role_is(Role.OPERATOR, Role.COORDINATOR, Role.PSYCHOLOGIST, Role.NAVIGATOR, Role.SUPERVISOR)
+citywide_person_editors = role_is(Role.OPERATOR, Role.COORDINATOR, Role.NAVIGATOR, Role.SUPERVISOR)
+
+
+# --- relationships -------------------------------------------------------------------------------------
+def own_organisation_id(user: User) -> int | None:
+    """The organisation the user works for (a TCSO, a hospital...), or None."""
+    worker = getattr(user, "worker", None) if user.is_authenticated else None
+    return worker.organisation_id if worker is not None else None
 
 
 def served_district_ids(user: User) -> frozenset[int]:
@@ -42,84 +82,30 @@ def served_district_ids(user: User) -> frozenset[int]:
     return cached
 
 
-@rules.predicate
-def person_in_served_districts(user: User, person: Any) -> bool:
-    if person is None:
-        return True
-    return getattr(person, "district_id", None) in served_district_ids(user)
+def in_served_districts(attribute: str) -> rules.Predicate:
+    """True when ``obj.<attribute>`` (a district id) is among the districts the user's organisation serves."""
+
+    @rules.predicate(name=f"in_served_districts:{attribute}")
+    def check(user: User, obj: Any) -> bool:
+        if obj is None:
+            return True
+        return getattr(obj, attribute, None) in served_district_ids(user)
+
+    return check
 
 
-is_administrator = role_is(Role.ADMINISTRATOR)
-is_supervisor = role_is(Role.SUPERVISOR)
-is_dispatcher = role_is(Role.DISPATCHER)
+def of_own_organisation(attribute: str) -> rules.Predicate:
+    """True when ``obj.<attribute>`` (an organisation id) is the user's own organisation."""
 
-# Roles that work with citizens' records across the city: the call centre takes calls from anywhere,
-# hospital staff and personal assistants see patients from any district.
-citywide_person_roles = role_is(Role.OPERATOR, Role.COORDINATOR, Role.PSYCHOLOGIST, Role.NAVIGATOR, Role.SUPERVISOR)
-citywide_person_editors = role_is(Role.OPERATOR, Role.COORDINATOR, Role.NAVIGATOR, Role.SUPERVISOR)
-district_dispatcher = is_dispatcher & person_in_served_districts
+    @rules.predicate(name=f"of_own_organisation:{attribute}")
+    def check(user: User, obj: Any) -> bool:
+        if obj is None:
+            return True
+        own = own_organisation_id(user)
+        return own is not None and getattr(obj, attribute, None) == own
 
-# --- people ---
-rules.add_perm("people.search_person", citywide_person_roles | is_dispatcher)
-rules.add_perm("people.view_person", citywide_person_roles | district_dispatcher)
-rules.add_perm("people.add_person", citywide_person_editors | is_dispatcher)
-rules.add_perm("people.change_person", citywide_person_editors | district_dispatcher)
+    return check
 
-# --- audit ---
-rules.add_perm("audit.view_person_journal", is_supervisor)
 
-# --- administration ---
+# --- administration ------------------------------------------------------------------------------------
 rules.add_perm("core.use_admin", is_administrator)
-
-
-# --- assistance (help requests) ---
-def _own_organisation_id(user: User) -> int | None:
-    worker = getattr(user, "worker", None) if user.is_authenticated else None
-    return worker.organisation_id if worker is not None else None
-
-
-@rules.predicate
-def request_in_own_tcso(user: User, help_request: Any) -> bool:
-    if help_request is None:
-        return True
-    return getattr(help_request, "tcso_id", None) == _own_organisation_id(user)
-
-
-@rules.predicate
-def is_assigned_worker(user: User, help_request: Any) -> bool:
-    """The social worker or volunteer who holds the request's live assignment."""
-    if help_request is None or not user.is_authenticated:
-        return False
-    return bool(help_request.assignments.filter(outcome="", worker__user_id=user.pk).exists())
-
-
-is_operator = role_is(Role.OPERATOR)
-is_field_worker = role_is(Role.SOCIAL_WORKER, Role.VOLUNTEER)
-tcso_dispatcher = is_dispatcher & request_in_own_tcso
-
-rules.add_perm(
-    "assistance.create_request",
-    role_is(Role.OPERATOR, Role.DISPATCHER, Role.COORDINATOR, Role.NAVIGATOR, Role.SUPERVISOR),
-)
-rules.add_perm(
-    "assistance.view_request",
-    role_is(Role.OPERATOR, Role.SUPERVISOR, Role.COORDINATOR, Role.NAVIGATOR) | tcso_dispatcher,
-)
-rules.add_perm("assistance.view_queue", is_dispatcher | is_supervisor)
-rules.add_perm("assistance.dispatch_request", tcso_dispatcher | is_supervisor)
-rules.add_perm("assistance.transfer_request", tcso_dispatcher | is_supervisor)
-rules.add_perm("assistance.work_on_request", (is_field_worker & is_assigned_worker) | tcso_dispatcher | is_supervisor)
-rules.add_perm("assistance.cancel_request", is_operator | tcso_dispatcher | is_supervisor)
-rules.add_perm("assistance.view_own_tasks", is_field_worker)
-
-
-# --- reports ---
-rules.add_perm("reports.view_dashboard", is_supervisor | is_operator | is_dispatcher)
-
-
-# --- intake ---
-rules.add_perm("intake.take_calls", role_is(Role.OPERATOR, Role.SUPERVISOR, Role.DISPATCHER))
-
-
-# --- notify ---
-rules.add_perm("notify.view_outbox", is_supervisor | is_administrator)

@@ -45,10 +45,6 @@ def format_snils(number: str) -> str:
     return f"{number[0:3]}-{number[3:6]}-{number[6:9]} {number[9:11]}"
 
 
-def validate_snils(value: str) -> None:
-    normalise_snils(value)
-
-
 # --- OMS policy (compulsory medical insurance, unified 16-digit number) -----------------------------
 def oms_check_digit(first_fifteen: str) -> int:
     """Check digit of a unified OMS policy number (FFOMS's Mod10 scheme, as in HL7 v2).
@@ -74,10 +70,6 @@ def normalise_oms(value: str) -> str:
             _("This OMS policy number is not valid: its check digit does not match."), code="oms_checksum"
         )
     return number
-
-
-def validate_oms(value: str) -> None:
-    normalise_oms(value)
 
 
 # --- Phones --------------------------------------------------------------------------------------

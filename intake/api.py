@@ -1,17 +1,17 @@
 """The telephony (CTI) webhook: the phone system tells Opora about calls; the answer says which page
-to pop up on the operator's screen. Registered on the API in api/api.py under /api/v1/cti/."""
+to pop up on the operator's screen. Mounted in opora/api.py under /api/v1/cti/."""
 
-from typing import Literal, cast
+from typing import Literal
 
-from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
-from api.idempotency import REPLAYED_HEADER, Answer, run_idempotent
+from api.idempotency import Answer, run_idempotent
+from api.responses import api_actor, idempotent_answer
 from api.schemas import ErrorOut
 from core.validators import try_normalise_phone
 from intake import services
-from intake.views import call_url
+from intake.links import call_url
 
 router = Router(tags=["cti"])
 
@@ -46,8 +46,7 @@ def call_event(request: HttpRequest, payload: CallEventIn) -> HttpResponse:
             call_id=payload.call_id.strip(),
             phone=phone,
             operator_username=payload.operator or None,
-            by=cast(User, request.user),
-            request=request,
+            actor=api_actor(request),
         )
         body = CallEventOut(
             call_id=call.cti_call_id or "",
@@ -57,7 +56,4 @@ def call_event(request: HttpRequest, payload: CallEventIn) -> HttpResponse:
         return Answer(200, body.model_dump(mode="json"))
 
     answer, replayed = run_idempotent(request, action)
-    response = JsonResponse(answer.body, status=answer.status, json_dumps_params={"ensure_ascii": False})
-    if replayed:
-        response[REPLAYED_HEADER] = "true"
-    return response
+    return idempotent_answer(answer, replayed)

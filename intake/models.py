@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 
 from assistance.models import HelpRequest
 from core.models import TimeStampedModel
-from core.validators import format_phone
 from people.models import Person
 
 
@@ -81,7 +80,3 @@ class Interaction(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {timezone.localtime(self.started_at):%d.%m.%Y %H:%M}"
-
-    @property
-    def phone_display(self) -> str:
-        return format_phone(self.phone) if self.phone else ""

@@ -3,8 +3,13 @@
 from collections import defaultdict
 from typing import Any
 
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+
 from assistance import workflow
 from assistance.models import HelpRequest
+from core.permissions import served_district_ids
+from core.roles import Role, user_roles
 from intake.models import Interaction
 from people.models import Person
 
@@ -38,3 +43,18 @@ def screen_pop_cards(people: list[Person]) -> list[dict[str, Any]]:
     return [
         {"person": p, "open_requests": requests.get(p.pk, []), "interactions": recent_interactions(p)} for p in people
     ]
+
+
+# Roles that count every call: the call centre takes them from the whole city, supervisors oversee it.
+CITYWIDE_INTERACTION_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR})
+
+
+def visible_interactions(user: User) -> QuerySet[Interaction]:
+    """The interactions ``user`` may count: the call centre and supervisors all, a dispatcher those of
+    citizens in the districts his TCSO serves (never an anonymous call), everyone else none."""
+    roles = user_roles(user)
+    if roles & CITYWIDE_INTERACTION_ROLES:
+        return Interaction.objects.all()
+    if Role.DISPATCHER in roles:
+        return Interaction.objects.filter(person__district_id__in=served_district_ids(user))
+    return Interaction.objects.none()

@@ -4,13 +4,10 @@ produced no request, and the telephony (CTI) events. Each runs in one transactio
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,17 +15,14 @@ from assistance.models import HelpRequest, Urgency
 from assistance.services import RequestInput, create_request, open_duplicates
 from audit import services as audit
 from audit.models import Action
+from core.actor import Actor
 from core.exceptions import ValidationError
+from core.permissions import require
 from intake.models import Direction, Interaction, InteractionChannel, Outcome
 from people.models import Person
 
 # Outcomes an operator can choose for a call that produced no request.
 NO_REQUEST_OUTCOMES = (Outcome.INFORMATION_ONLY, Outcome.COMPLAINT, Outcome.WRONG_NUMBER, Outcome.CALLBACK_NEEDED)
-
-
-def _require(user: User, perm: str, obj: Any = None) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied(_("You do not have permission to do this."))
 
 
 # --- working hours ----------------------------------------------------------------------------------
@@ -83,7 +77,7 @@ def row_problems(
     duplicates: list[list[HelpRequest]] = []
     for row in rows:
         row_errors: dict[str, list[str]] = {}
-        found = open_duplicates(person, row.data.service_type)
+        found = open_duplicates(person, row.data.service_type) if row.data.service_type else []
         duplicates.append(found)
         if found and not row.confirm_duplicate:
             row_errors["confirm_duplicate"] = [
@@ -108,14 +102,13 @@ def log_call(
     *,
     person: Person,
     rows: Sequence[RowInput],
-    by: User,
+    actor: Actor,
     note: str = "",
     cti_call_id: str | None = None,
-    request: HttpRequest | None = None,
 ) -> Interaction:
     """Create every request of a call and the interaction linking them, all or nothing."""
-    _require(by, "intake.take_calls")
-    _require(by, "people.view_person", person)
+    require(actor.user, "intake.take_calls")
+    require(actor.user, "people.view_person", person)
     if not rows:
         raise RowErrors([], [_("Add at least one request.")])
     errors, _duplicates = row_problems(person=person, rows=rows)
@@ -126,7 +119,7 @@ def log_call(
         created: list[HelpRequest] = []
         for index, row in enumerate(rows):
             try:
-                created.append(create_request(person=person, data=row.data, by=by, request=request))
+                created.append(create_request(person=person, data=row.data, actor=actor))
             except ValidationError as exc:
                 if hasattr(exc, "error_dict"):
                     for field, messages in exc.message_dict.items():
@@ -143,19 +136,18 @@ def log_call(
             cti_call_id=cti_call_id or None, direction=Direction.INBOUND, channel=InteractionChannel.PHONE
         )
         interaction.person = person
-        interaction.operator = interaction.operator or by
+        interaction.operator = interaction.operator or actor.user
         interaction.outcome = Outcome.REQUEST_CREATED
         interaction.note = note.strip()
         interaction.save()
         interaction.requests.add(*created)
         audit.record(
-            actor=by,
+            actor=actor,
             action=Action.CREATE,
             obj=interaction,
             person_id=person.pk,
             fields=["outcome", "requests", "note"],
             details={"requests": [r.pk for r in created]},
-            request=request,
         )
     return interaction
 
@@ -164,16 +156,15 @@ def record_interaction(
     *,
     person: Person | None,
     outcome: str,
-    by: User,
+    actor: Actor,
     note: str = "",
     phone: str = "",
     cti_call_id: str | None = None,
-    request: HttpRequest | None = None,
 ) -> Interaction:
     """Record a call that produced no request: information only, a complaint, a wrong number..."""
-    _require(by, "intake.take_calls")
+    require(actor.user, "intake.take_calls")
     if person is not None:
-        _require(by, "people.view_person", person)
+        require(actor.user, "people.view_person", person)
     if outcome not in NO_REQUEST_OUTCOMES:
         raise ValidationError({"outcome": _("Choose how the call ended.")})
     if outcome == Outcome.COMPLAINT and not note.strip():
@@ -184,18 +175,17 @@ def record_interaction(
         )
         interaction.person = person
         interaction.phone = interaction.phone or phone
-        interaction.operator = interaction.operator or by
+        interaction.operator = interaction.operator or actor.user
         interaction.outcome = outcome
         interaction.note = note.strip()
         interaction.save()
         audit.record(
-            actor=by,
+            actor=actor,
             action=Action.CREATE,
             obj=interaction,
             person_id=person.pk if person else None,
             fields=["outcome", "note"],
             details={"outcome": outcome},
-            request=request,
         )
     return interaction
 
@@ -209,13 +199,12 @@ def cti_event(
     event: str,
     call_id: str,
     phone: str,
-    by: User,
+    actor: Actor,
     operator_username: str | None = None,
-    request: HttpRequest | None = None,
 ) -> Interaction:
     """Record a telephony event: ``ring`` opens the call, ``answer`` notes who took it, ``hangup`` closes
     it with its duration (from the answer, or from the ring if it was never answered)."""
-    _require(by, "intake.take_calls")
+    require(actor.user, "intake.take_calls")
     if event not in CTI_EVENTS:
         raise ValidationError({"event": _("Unknown event.")})
     operator = None
@@ -247,13 +236,11 @@ def cti_event(
             call.duration_seconds = max(0, int((now - begin).total_seconds()))
         call.save()
         audit.record(
-            actor=by,
+            actor=actor,
             action=Action.CREATE if created else Action.CHANGE,
             obj=call,
             person_id=call.person_id,
             fields=["phone", "operator", event],
             details={"event": event},
-            request=request,
-            channel="api",
         )
     return call

@@ -3,23 +3,22 @@
 import hashlib
 import json
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from assistance import workflow
 from assistance.models import HelpRequest
+from core.actor import Actor
 from core.exceptions import ValidationError
+from core.permissions import require
 from intake import selectors, services
 from intake.forms import CallNoteForm, InteractionForm, RequestRowFormSet, row_initial
+from intake.links import call_url
 from intake.models import Interaction
 from people import selectors as people_selectors
 from people import services as people_services
@@ -29,25 +28,13 @@ ROWS_PREFIX = "rows"
 ROW_FIELDS = ["service_type", "details", "address", "window_date", "window_from", "window_to", "urgency"]
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _require(request: HttpRequest, perm: str, obj: Any = None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
-
-
-def call_url(phone: str = "", call: str = "") -> str:
-    """The screen pop's address for a caller's phone and the telephony's call id."""
-    params = {k: v for k, v in (("phone", phone), ("call", call)) if v}
-    return reverse("intake:call") + ("?" + urlencode(params) if params else "")
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.from_request(request)
 
 
 def screen_pop(request: HttpRequest) -> HttpResponse:
     """Who is calling: the citizens with this phone, their open requests and recent calls."""
-    _require(request, "intake.take_calls")
+    require(request.user, "intake.take_calls")
     raw = request.GET.get("phone", "").strip()
     call_id = request.GET.get("call", "").strip()
     call = Interaction.objects.filter(cti_call_id=call_id).first() if call_id else None
@@ -58,9 +45,9 @@ def screen_pop(request: HttpRequest) -> HttpResponse:
     if query.phone:
         people = people_selectors.search_people(
             people_selectors.SearchQuery(raw=raw, phone=query.phone),
-            base=people_selectors.visible_people(_user(request)),
+            base=people_selectors.visible_people(request.user),
         )
-        people_services.record_search(by=_user(request), kind="caller_id", results=people, request=request)
+        people_services.record_search(actor=_actor(request), kind="caller_id", results=people)
     context = {
         "raw": raw,
         "phone": query.phone or "",
@@ -79,7 +66,7 @@ def _review_token(rows: list[services.RowInput], note: str) -> str:
     """A fingerprint of what the operator read back, so a change after the read-back is read back again."""
     canonical = [
         [
-            r.data.service_type.pk,
+            r.data.service_type.pk if r.data.service_type else None,
             r.data.details.strip(),
             r.data.address.strip(),
             r.data.urgency,
@@ -113,9 +100,8 @@ def _apply_row_errors(formset: Any, errors: list[dict[str, list[str]]]) -> None:
 
 def person_call(request: HttpRequest, pk: int) -> HttpResponse:
     """Log a call of a known citizen: one or more requests, read back, then saved together."""
-    _require(request, "intake.take_calls")
-    person = get_object_or_404(Person.objects.select_related("district"), pk=pk)
-    _require(request, "people.view_person", person)
+    require(request.user, "intake.take_calls")
+    person = people_selectors.get_visible_person(request.user, pk)
     call_id = (request.POST.get("call") or request.GET.get("call", "")).strip()
     defaults = row_initial(person.address)
     review: list[dict[str, Any]] = []
@@ -139,9 +125,7 @@ def person_call(request: HttpRequest, pk: int) -> HttpResponse:
                 _apply_row_errors(formset, errors)
             elif "confirm" in request.POST and note_form.cleaned_data["review_token"] == token:
                 try:
-                    services.log_call(
-                        person=person, rows=rows, by=_user(request), note=note, cti_call_id=call_id, request=request
-                    )
+                    services.log_call(person=person, rows=rows, actor=_actor(request), note=note, cti_call_id=call_id)
                 except services.RowErrors as exc:
                     _apply_row_errors(formset, exc.rows)
                     general_errors = exc.general
@@ -198,14 +182,14 @@ def person_call(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def interaction_create(request: HttpRequest) -> HttpResponse:
     """Record a call that produced no request, from the screen pop."""
-    _require(request, "intake.take_calls")
+    require(request.user, "intake.take_calls")
     form = InteractionForm(request.POST)
     back = call_url(request.POST.get("phone", ""), request.POST.get("call", ""))
     if not form.is_valid():
         messages.error(request, _("Choose how the call ended."))
         return redirect(back)
     data = form.cleaned_data
-    person = get_object_or_404(Person, pk=data["person"]) if data.get("person") else None
+    person = people_selectors.get_visible_person(request.user, data["person"]) if data.get("person") else None
     try:
         services.record_interaction(
             person=person,
@@ -213,8 +197,7 @@ def interaction_create(request: HttpRequest) -> HttpResponse:
             note=data["note"],
             phone=data["phone"],
             cti_call_id=data["call"] or None,
-            by=_user(request),
-            request=request,
+            actor=_actor(request),
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

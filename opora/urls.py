@@ -5,10 +5,12 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from core import views as core_views
+from opora.api import public_urls as public_api_urls
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
@@ -17,6 +19,11 @@ urlpatterns = [
     path("assistance/", include("assistance.urls")),
     path("intake/", include("intake.urls")),
     path("reports/", include("reports.urls")),
+    path("api/v1/", public_api_urls()),
     path("", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.http import Http404
 
-from core.permissions import citywide_person_roles, served_district_ids
+from core.permissions import MAX_ID, citywide_person_roles, require, served_district_ids
 from core.validators import digits, fold_name, normalise_snils, try_normalise_phone
 from directory.models import District
 from people.models import ContactPerson, Person, PersonPhone
+from people.rules import district_dispatcher
 
 if TYPE_CHECKING:
     from people.services import PersonInput
@@ -263,11 +265,25 @@ def duplicates_for(data: "PersonInput", exclude_pk: int | None = None) -> list[D
 def visible_people(user: Any) -> QuerySet[Person]:
     """The people ``user`` may find: city-wide roles see everyone, dispatchers their TCSO's districts.
 
-    Mirrors the ``people.view_person`` rule in core.permissions as a query, so lists never show a
-    record whose card would then be refused.
+    The ``people.view_person`` rule (people/rules.py) as a query, so lists never show a record whose
+    card would then be refused.
     """
     if citywide_person_roles.test(user):
         return Person.objects.all()
-    if user.has_perm("people.search_person"):
+    if district_dispatcher.test(user):
         return Person.objects.filter(district_id__in=served_district_ids(user))
     return Person.objects.none()
+
+
+def get_visible_person(user: Any, pk: int, *, perm: str = "people.view_person", queryset: Any = None) -> Person:
+    """Load a citizen's record for ``user``, or answer 404 — the same for a record that does not exist
+    and for one the user may not see, so that ids reveal nothing.
+
+    A role that may never see citizens' records gets 403 first (PermissionDenied), before any look-up.
+    """
+    require(user, perm)
+    base = queryset if queryset is not None else Person.objects.select_related("district__okrug", "created_by")
+    person = base.filter(pk=pk).first() if 0 < pk <= MAX_ID else None
+    if person is None or not user.has_perm(perm, person):
+        raise Http404
+    return person

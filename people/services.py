@@ -3,17 +3,17 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import services as audit
 from audit.models import Action
+from core.actor import Actor
 from core.exceptions import ValidationError
+from core.permissions import require
 from core.services import save_versioned
+from people import selectors
 from people.models import Consent, ContactPerson, IdentityDocument, Person, PersonPhone
 
 PERSON_FIELDS = [
@@ -66,11 +66,6 @@ class PersonInput:
     phones: list[PhoneInput] = field(default_factory=list)
 
 
-def _require(user: User, perm: str, obj: Any = None) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied(_("You do not have permission to do this."))
-
-
 def _unique_violation(exc: IntegrityError) -> ValidationError:
     text = str(exc).lower()
     if "snils" in text:
@@ -101,10 +96,46 @@ def _write_phones(person: Person, phones: list[PhoneInput]) -> bool:
     return True
 
 
-def create_person(*, data: PersonInput, by: User, request: HttpRequest | None = None, channel: str = "ui") -> Person:
-    _require(by, "people.add_person")
+class DuplicateFound(Exception):
+    """The citizen may already be registered; nothing was saved.
+
+    ``same_snils``: a registered citizen has this SNILS — the same person, which no confirmation can
+    override. Otherwise the caller may register anyway once the user confirms it is someone else.
+    """
+
+    def __init__(self, candidates: list[selectors.DuplicateCandidate]) -> None:
+        self.candidates = candidates
+        self.same_snils = any(c.reason == "snils" for c in candidates)
+        if self.same_snils:
+            self.message = _("A citizen with this SNILS is already registered.")
+        else:
+            self.message = _(
+                "This citizen may already be registered. Check the candidates; if this is a different "
+                "person, confirm it and save again."
+            )
+        super().__init__(self.message)
+
+
+def check_duplicates(*, data: PersonInput, actor: Actor, confirm_not_duplicate: bool = False) -> None:
+    """Refuse a registration that may be a duplicate: the same SNILS always, a similar name with the same
+    phone or birth date unless the user confirmed it is someone else. The candidates shown are journaled."""
+    candidates = selectors.duplicates_for(data)
+    if not candidates:
+        return
+    found = DuplicateFound(candidates)
+    if confirm_not_duplicate and not found.same_snils:
+        return
+    # The candidates' names and birth dates are about to be shown: that is a read of their records.
+    record_search(actor=actor, kind="duplicate_check", results=[c.person for c in candidates])
+    raise found
+
+
+def create_person(*, data: PersonInput, actor: Actor, confirm_not_duplicate: bool = False) -> Person:
+    """Register a citizen, unless they may already be registered (:class:`DuplicateFound`)."""
+    require(actor.user, "people.add_person")
+    check_duplicates(data=data, actor=actor, confirm_not_duplicate=confirm_not_duplicate)
     values = {name: getattr(data, name) for name in PERSON_FIELDS}
-    person = Person(**values, created_by=by)
+    person = Person(**values, created_by=actor.user)
     person.snils = person.snils or None
     person.oms_number = person.oms_number or None
     try:
@@ -112,14 +143,12 @@ def create_person(*, data: PersonInput, by: User, request: HttpRequest | None = 
             person.save(force_insert=True)
             _write_phones(person, data.phones)
             audit.record(
-                actor=by,
+                actor=actor,
                 action=Action.CREATE,
                 obj=person,
                 person_id=person.pk,
                 fields=[n for n in PERSON_FIELDS if values.get(n) not in (None, "", False)]
                 + (["phones"] if data.phones else []),
-                request=request,
-                channel=channel,
             )
     except IntegrityError as exc:
         raise _unique_violation(exc) from exc
@@ -131,13 +160,11 @@ def update_person(
     person: Person,
     data: PersonInput,
     version: int,
-    by: User,
-    request: HttpRequest | None = None,
-    channel: str = "ui",
+    actor: Actor,
     replace_phones: bool = True,
 ) -> Person:
     """Save changes made on a card opened at ``version``; refuses if someone saved in between."""
-    _require(by, "people.change_person", person)
+    require(actor.user, "people.change_person", person)
     before = {name: getattr(person, name) for name in PERSON_FIELDS}
     after = {name: getattr(data, name) for name in PERSON_FIELDS}
     after["snils"] = after["snils"] or None
@@ -156,13 +183,11 @@ def update_person(
             if replace_phones and _write_phones(person, data.phones):
                 changed.append("phones")
             audit.record(
-                actor=by,
+                actor=actor,
                 action=Action.CHANGE,
                 obj=person,
                 person_id=person.pk,
                 fields=changed,
-                request=request,
-                channel=channel,
             )
     except IntegrityError as exc:
         raise _unique_violation(exc) from exc
@@ -172,54 +197,45 @@ def update_person(
 def record_person_view(
     *,
     person: Person,
-    by: User,
-    request: HttpRequest | None = None,
-    channel: str = "ui",
+    actor: Actor,
     section: str = "card",
 ) -> None:
-    _require(by, "people.view_person", person)
+    require(actor.user, "people.view_person", person)
     audit.record(
-        actor=by,
+        actor=actor,
         action=Action.VIEW,
         obj=person,
         person_id=person.pk,
         details={"section": section},
-        request=request,
-        channel=channel,
     )
 
 
 def record_search(
     *,
-    by: User,
+    actor: Actor,
     kind: str,
     results: list[Person],
-    request: HttpRequest | None = None,
-    channel: str = "ui",
 ) -> None:
     """Journal a search: what kind of search and which records it showed, never the query itself."""
     audit.record(
-        actor=by,
+        actor=actor,
         action=Action.SEARCH,
         object_type="people.person",
         details={"kind": kind, "count": len(results), "shown": [p.pk for p in results[:50]]},
-        request=request,
-        channel=channel,
     )
 
 
 def add_contact(
     *,
     person: Person,
-    by: User,
+    actor: Actor,
     full_name: str,
     relation: str,
     phone: str = "",
     may_contact: bool = False,
     note: str = "",
-    request: HttpRequest | None = None,
 ) -> ContactPerson:
-    _require(by, "people.change_person", person)
+    require(actor.user, "people.change_person", person)
     with transaction.atomic():
         contact = ContactPerson.objects.create(
             person=person,
@@ -230,31 +246,27 @@ def add_contact(
             note=note,
         )
         audit.record(
-            actor=by,
+            actor=actor,
             action=Action.CREATE,
             obj=contact,
             person_id=person.pk,
             fields=["full_name", "relation", "phone", "may_contact"],
-            request=request,
         )
     return contact
 
 
-def set_contact_permission(
-    *, contact: ContactPerson, may_contact: bool, by: User, request: HttpRequest | None = None
-) -> ContactPerson:
-    _require(by, "people.change_person", contact.person)
+def set_contact_permission(*, contact: ContactPerson, may_contact: bool, actor: Actor) -> ContactPerson:
+    require(actor.user, "people.change_person", contact.person)
     with transaction.atomic():
         contact.may_contact = may_contact
         contact.save(update_fields=["may_contact", "updated_at"])
         audit.record(
-            actor=by,
+            actor=actor,
             action=Action.CHANGE,
             obj=contact,
             person_id=contact.person_id,
             fields=["may_contact"],
             details={"may_contact": may_contact},
-            request=request,
         )
     return contact
 
@@ -262,15 +274,14 @@ def set_contact_permission(
 def add_document(
     *,
     person: Person,
-    by: User,
+    actor: Actor,
     kind: str,
     number: str = "",
     issued_on: Any = None,
     status: str = IdentityDocument.Status.OK,
     note: str = "",
-    request: HttpRequest | None = None,
 ) -> IdentityDocument:
-    _require(by, "people.change_person", person)
+    require(actor.user, "people.change_person", person)
     with transaction.atomic():
         document = IdentityDocument.objects.create(
             person=person,
@@ -281,13 +292,12 @@ def add_document(
             note=note,
         )
         audit.record(
-            actor=by,
+            actor=actor,
             action=Action.CREATE,
             obj=document,
             person_id=person.pk,
             fields=["kind", "number", "status"],
             details={"status": status},
-            request=request,
         )
     return document
 
@@ -296,11 +306,10 @@ def set_document_status(
     *,
     document: IdentityDocument,
     status: str,
-    by: User,
+    actor: Actor,
     note: str = "",
-    request: HttpRequest | None = None,
 ) -> IdentityDocument:
-    _require(by, "people.change_person", document.person)
+    require(actor.user, "people.change_person", document.person)
     if status not in IdentityDocument.Status.values:
         raise ValidationError({"status": _("Unknown document status.")})
     with transaction.atomic():
@@ -311,13 +320,12 @@ def set_document_status(
             document.note = note
         document.save(update_fields=["status", "status_changed_at", "note", "updated_at"])
         audit.record(
-            actor=by,
+            actor=actor,
             action=Action.CHANGE,
             obj=document,
             person_id=document.person_id,
             fields=["status"],
             details={"from": old, "to": status},
-            request=request,
         )
     return document
 
@@ -326,45 +334,42 @@ def give_consent(
     *,
     person: Person,
     scope: str,
-    by: User,
+    actor: Actor,
     evidence: str = "",
-    request: HttpRequest | None = None,
 ) -> Consent:
-    _require(by, "people.change_person", person)
+    require(actor.user, "people.change_person", person)
     if scope not in Consent.Scope.values:
         raise ValidationError({"scope": _("Unknown consent scope.")})
     with transaction.atomic():
         if person.consents.filter(scope=scope, withdrawn_at__isnull=True).exists():
             raise ValidationError({"scope": _("This consent is already in force.")})
-        consent = Consent.objects.create(person=person, scope=scope, evidence=evidence, recorded_by=by)
+        consent = Consent.objects.create(person=person, scope=scope, evidence=evidence, recorded_by=actor.user)
         audit.record(
-            actor=by,
+            actor=actor,
             action=Action.CREATE,
             obj=consent,
             person_id=person.pk,
             fields=["scope", "evidence"],
             details={"scope": scope},
-            request=request,
         )
     return consent
 
 
-def withdraw_consent(*, consent: Consent, by: User, request: HttpRequest | None = None) -> Consent:
-    _require(by, "people.change_person", consent.person)
+def withdraw_consent(*, consent: Consent, actor: Actor) -> Consent:
+    require(actor.user, "people.change_person", consent.person)
     with transaction.atomic():
         updated = Consent.objects.filter(pk=consent.pk, withdrawn_at__isnull=True).update(
-            withdrawn_at=timezone.now(), withdrawn_by=by, updated_at=timezone.now()
+            withdrawn_at=timezone.now(), withdrawn_by=actor.user, updated_at=timezone.now()
         )
         if not updated:
             raise ValidationError(_("This consent has already been withdrawn."))
         consent.refresh_from_db()
         audit.record(
-            actor=by,
+            actor=actor,
             action=Action.CHANGE,
             obj=consent,
             person_id=consent.person_id,
             fields=["withdrawn_at"],
             details={"scope": consent.scope},
-            request=request,
         )
     return consent

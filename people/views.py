@@ -1,19 +1,21 @@
 """Pages of the citizen registry: search, card with tabs, create and edit."""
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from audit.models import AuditEvent
+from core.actor import Actor
 from core.exceptions import ConcurrentEditError, ValidationError
-from people import selectors, services
+from core.permissions import require
+from people import card, selectors, services
 from people.forms import (
     ConsentForm,
     ContactPersonForm,
@@ -25,39 +27,28 @@ from people.forms import (
 )
 from people.models import Consent, ContactPerson, IdentityDocument, Person, PersonPhone
 
-CARD_TABS = [
-    ("overview", gettext_lazy("Overview")),
-    ("contacts", gettext_lazy("Relatives")),
-    ("documents", gettext_lazy("Documents")),
-    ("consents", gettext_lazy("Consents")),
-    ("requests", gettext_lazy("Requests")),
-    ("cases", gettext_lazy("Cases")),
-    ("consultations", gettext_lazy("Consultations")),
-    ("appointments", gettext_lazy("Appointments")),
-    ("journal", gettext_lazy("Journal")),
-]
+# The card's own tabs that carry a form: a failed POST re-renders its tab with the bound form.
+_FORM_TABS: dict[str, Callable[..., str]] = {
+    "contacts": card.contacts_tab,
+    "documents": card.documents_tab,
+    "consents": card.consents_tab,
+}
 
 
-def _user(request: HttpRequest) -> User:
+def _actor(request: HttpRequest) -> Actor:
     """The logged-in user (LoginRequiredMiddleware keeps anonymous visitors out of these views)."""
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _require(request: HttpRequest, perm: str, obj: Any = None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
+    return Actor.from_request(request)
 
 
 def person_list(request: HttpRequest) -> HttpResponse:
     """The operator's search: one box for phone, name, SNILS or date of birth."""
-    _require(request, "people.search_person")
+    require(request.user, "people.search_person")
     raw = request.GET.get("q", "").strip()
     query = selectors.parse_query(raw)
     results: list[Person] = []
     if not query.is_empty:
-        results = selectors.search_people(query, base=selectors.visible_people(_user(request)))
-        services.record_search(by=_user(request), kind=query.kind, results=results, request=request)
+        results = selectors.search_people(query, base=selectors.visible_people(request.user))
+        services.record_search(actor=_actor(request), kind=query.kind, results=results)
     context = {
         "q": raw,
         "query": query,
@@ -70,71 +61,50 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 
 def _get_person(request: HttpRequest, pk: int) -> Person:
-    person = get_object_or_404(Person.objects.select_related("district__okrug", "created_by"), pk=pk)
-    _require(request, "people.view_person", person)
-    return person
+    return selectors.get_visible_person(request.user, pk)
 
 
 def person_detail(request: HttpRequest, pk: int, tab: str = "overview") -> HttpResponse:
-    if tab not in dict(CARD_TABS):
+    """The citizen card with one tab open; an HTMX tab link gets only the card's body (navigation and tab)."""
+    card_tab = card.get_tab(tab)
+    if card_tab is None:
         raise Http404
     person = _get_person(request, pk)
-    if tab == "journal":
-        _require(request, "audit.view_person_journal", person)
-    services.record_person_view(person=person, by=_user(request), request=request, section=tab)
-    return render(request, "people/person_detail.html", _card_context(request, person, tab))
+    if card_tab.permission is not None:
+        require(request.user, card_tab.permission, person)
+    services.record_person_view(person=person, actor=_actor(request), section=tab)
+    context = _card_context(request, person, tab)
+    htmx = request.htmx  # type: ignore[attr-defined]
+    # A history restore after a cache miss needs the whole page, as a first visit does.
+    partial = bool(htmx) and not htmx.history_restore_request
+    response = render(request, "people/card/body.html" if partial else "people/person_detail.html", context)
+    # The same URL answers a page or a fragment: caches must keep them apart (the back button).
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _tab_url(person: Person, code: str) -> str:
+    if code == "overview":
+        return reverse("people:detail", args=[person.pk])
+    return reverse("people:tab", args=[person.pk, code])
 
 
 def _card_context(request: HttpRequest, person: Person, tab: str, form: Any = None) -> dict[str, Any]:
-    can_change = request.user.has_perm("people.change_person", person)
-    context: dict[str, Any] = {
+    """The card around the ``tab`` of the registry; ``form`` is a bound form of one of people's own tabs."""
+    card_tab = card.get_tab(tab)
+    if card_tab is None:
+        raise Http404
+    view = functools.partial(_FORM_TABS[tab], form=form) if form is not None else None
+    return {
         "person": person,
         "tab": tab,
         "tabs": [
-            (code, label)
-            for code, label in CARD_TABS
-            if code != "journal" or request.user.has_perm("audit.view_person_journal", person)
+            {"code": t.code, "title": t.title, "url": _tab_url(person, t.code)}
+            for t in card.tabs_for(request.user, person)
         ],
-        "can_change": can_change,
-        "phones": list(person.phones.all()),
+        "can_change": request.user.has_perm("people.change_person", person),
+        "panel": card.render_panel(request, person, card_tab, view),
     }
-    if tab == "overview":
-        context["contacts"] = list(person.contacts.all())
-        context["documents"] = list(person.documents.all())
-        context["consents"] = list(person.consents.select_related("recorded_by"))
-    elif tab == "contacts":
-        context["contacts"] = list(person.contacts.all())
-        context["form"] = form or ContactPersonForm()
-    elif tab == "documents":
-        context["documents"] = list(person.documents.all())
-        context["form"] = form or IdentityDocumentForm()
-        context["status_choices"] = IdentityDocument.Status.choices
-    elif tab == "consents":
-        context["consents"] = list(person.consents.select_related("recorded_by", "withdrawn_by"))
-        context["form"] = form or ConsentForm()
-    elif tab == "requests":
-        context["help_requests"] = _person_requests(request, person)
-        # Calls and visits, through the reverse relation for the same reason as the requests.
-        context["interactions"] = list(person.interactions.select_related("operator").order_by("-started_at")[:50])
-    elif tab == "journal":
-        context["events"] = list(AuditEvent.objects.filter(person_id=person.pk).order_by("-id")[:200])
-    return context
-
-
-def _person_requests(request: HttpRequest, person: Person) -> list[Any]:
-    """The citizen's help requests, newest first, each with its latest worker and whether it can be opened."""
-    # Through the reverse relation, so that `people` does not import `assistance` (which sits above it);
-    # assignments come newest first (their default ordering).
-    help_requests: list[Any] = list(
-        person.help_requests.select_related("service_type", "tcso")
-        .prefetch_related("assignments__worker")
-        .order_by("-created_at", "-id")
-    )
-    for help_request in help_requests:
-        assignments = list(help_request.assignments.all())
-        help_request.assignee = assignments[0].worker if assignments else None
-        help_request.can_open = request.user.has_perm("assistance.view_request", help_request)
-    return help_requests
 
 
 def _phone_formset(request: HttpRequest, person: Person | None) -> Any:
@@ -148,7 +118,7 @@ def _phone_formset(request: HttpRequest, person: Person | None) -> Any:
 
 
 def person_create(request: HttpRequest) -> HttpResponse:
-    _require(request, "people.add_person")
+    require(request.user, "people.add_person")
     phone = request.GET.get("phone", "")
     form = PersonForm(request.POST or None)
     phones = _phone_formset(request, None)
@@ -157,26 +127,29 @@ def person_create(request: HttpRequest) -> HttpResponse:
     duplicates: list[selectors.DuplicateCandidate] = []
     if request.method == "POST" and form.is_valid() and phones.is_valid():
         data = form.to_input(phones_from(phones))
-        duplicates = selectors.duplicates_for(data)
-        same_snils = [d for d in duplicates if d.reason == "snils"]
-        if same_snils:
-            form.add_error("snils", _("A citizen with this SNILS is already registered."))
-        elif duplicates and not form.cleaned_data.get("confirm_not_duplicate"):
-            form.add_error(
-                None,
-                _(
-                    "This citizen may already be registered. Open the existing card, or confirm "
-                    "that this is a different person and save again."
-                ),
+        try:
+            person = services.create_person(
+                data=data,
+                actor=_actor(request),
+                confirm_not_duplicate=bool(form.cleaned_data.get("confirm_not_duplicate")),
             )
-        else:
-            try:
-                person = services.create_person(data=data, by=_user(request), request=request)
-            except ValidationError as exc:
-                _apply_errors(form, exc)
+        except services.DuplicateFound as found:
+            duplicates = found.candidates
+            if found.same_snils:
+                form.add_error("snils", found.message)
             else:
-                messages.success(request, _("Citizen registered."))
-                return redirect("people:detail", pk=person.pk)
+                form.add_error(
+                    None,
+                    _(
+                        "This citizen may already be registered. Open the existing card, or confirm "
+                        "that this is a different person and save again."
+                    ),
+                )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Citizen registered."))
+            return redirect("people:detail", pk=person.pk)
     return render(
         request,
         "people/person_form.html",
@@ -191,7 +164,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = _get_person(request, pk)
-    _require(request, "people.change_person", person)
+    require(request.user, "people.change_person", person)
     form = PersonForm(request.POST or None, instance=person)
     phones = _phone_formset(request, person)
     conflict = False
@@ -200,7 +173,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.to_input(phones_from(phones))
         fresh = Person.objects.get(pk=pk)  # the form has already written its values into `person`
         try:
-            services.update_person(person=fresh, data=data, version=version, by=_user(request), request=request)
+            services.update_person(person=fresh, data=data, version=version, actor=_actor(request))
         except ConcurrentEditError as exc:
             conflict = True
             form.add_error(None, str(exc.message))
@@ -210,7 +183,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Changes saved."))
             return redirect("people:detail", pk=pk)
     else:
-        services.record_person_view(person=person, by=_user(request), request=request, section="edit")
+        services.record_person_view(person=person, actor=_actor(request), section="edit")
     return render(
         request,
         "people/person_form.html",
@@ -239,10 +212,10 @@ def _redirect_tab(pk: int, tab: str) -> HttpResponse:
 @require_POST
 def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
     person = _get_person(request, pk)
-    _require(request, "people.change_person", person)
+    require(request.user, "people.change_person", person)
     form = ContactPersonForm(request.POST)
     if form.is_valid():
-        services.add_contact(person=person, by=_user(request), request=request, **form.cleaned_data)
+        services.add_contact(person=person, actor=_actor(request), **form.cleaned_data)
         messages.success(request, _("Contact person added."))
         return _redirect_tab(pk, "contacts")
     return render(request, "people/person_detail.html", _card_context(request, person, "contacts", form), status=400)
@@ -250,10 +223,11 @@ def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def contact_permission(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
-    contact = get_object_or_404(ContactPerson.objects.select_related("person"), pk=contact_pk, person_id=pk)
-    _require(request, "people.change_person", contact.person)
+    person = _get_person(request, pk)
+    require(request.user, "people.change_person", person)
+    contact = get_object_or_404(ContactPerson.objects.select_related("person"), pk=contact_pk, person=person)
     services.set_contact_permission(
-        contact=contact, may_contact=request.POST.get("may_contact") == "1", by=_user(request), request=request
+        contact=contact, may_contact=request.POST.get("may_contact") == "1", actor=_actor(request)
     )
     messages.success(request, _("Permission to contact updated."))
     return _redirect_tab(pk, "contacts")
@@ -262,10 +236,10 @@ def contact_permission(request: HttpRequest, pk: int, contact_pk: int) -> HttpRe
 @require_POST
 def document_add(request: HttpRequest, pk: int) -> HttpResponse:
     person = _get_person(request, pk)
-    _require(request, "people.change_person", person)
+    require(request.user, "people.change_person", person)
     form = IdentityDocumentForm(request.POST)
     if form.is_valid():
-        services.add_document(person=person, by=_user(request), request=request, **form.cleaned_data)
+        services.add_document(person=person, actor=_actor(request), **form.cleaned_data)
         messages.success(request, _("Document added."))
         return _redirect_tab(pk, "documents")
     return render(request, "people/person_detail.html", _card_context(request, person, "documents", form), status=400)
@@ -273,14 +247,14 @@ def document_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def document_status(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
-    document = get_object_or_404(IdentityDocument.objects.select_related("person"), pk=document_pk, person_id=pk)
-    _require(request, "people.change_person", document.person)
+    person = _get_person(request, pk)
+    require(request.user, "people.change_person", person)
+    document = get_object_or_404(IdentityDocument.objects.select_related("person"), pk=document_pk, person=person)
     form = DocumentStatusForm(request.POST)
     if form.is_valid():
         services.set_document_status(
             document=document,
-            by=_user(request),
-            request=request,
+            actor=_actor(request),
             status=form.cleaned_data["status"],
             note=form.cleaned_data["note"],
         )
@@ -293,11 +267,11 @@ def document_status(request: HttpRequest, pk: int, document_pk: int) -> HttpResp
 @require_POST
 def consent_give(request: HttpRequest, pk: int) -> HttpResponse:
     person = _get_person(request, pk)
-    _require(request, "people.change_person", person)
+    require(request.user, "people.change_person", person)
     form = ConsentForm(request.POST)
     if form.is_valid():
         try:
-            services.give_consent(person=person, by=_user(request), request=request, **form.cleaned_data)
+            services.give_consent(person=person, actor=_actor(request), **form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -309,10 +283,11 @@ def consent_give(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
-    consent = get_object_or_404(Consent.objects.select_related("person"), pk=consent_pk, person_id=pk)
-    _require(request, "people.change_person", consent.person)
+    person = _get_person(request, pk)
+    require(request.user, "people.change_person", person)
+    consent = get_object_or_404(Consent.objects.select_related("person"), pk=consent_pk, person=person)
     try:
-        services.withdraw_consent(consent=consent, by=_user(request), request=request)
+        services.withdraw_consent(consent=consent, actor=_actor(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

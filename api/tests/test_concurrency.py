@@ -12,6 +12,7 @@ from django.test import Client
 from api import idempotency
 from api.models import ApiToken
 from api.tests.factories import DistrictFactory, UserFactory
+from core.actor import Actor
 from people import services
 from people.models import Person
 
@@ -110,7 +111,7 @@ def test_a_status_move_retried_while_the_first_attempt_runs_is_made_once(monkeyp
     help_request = create_request(
         person=PersonFactory(district=district),
         data=RequestInput(service_type=ServiceTypeFactory()),
-        by=UserFactory(role="operator"),
+        actor=Actor(UserFactory(role="operator")),
     )
     _record, token = ApiToken.issue(user=dispatcher, name="race")
     move = assistance_services.transition

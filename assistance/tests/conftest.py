@@ -12,6 +12,7 @@ from assistance.tests.factories import (
     ServiceTypeFactory,
     WorkerFactory,
 )
+from core.actor import Actor
 from directory.models import Organisation, Worker
 from people.models import Person
 
@@ -35,7 +36,7 @@ class Town:
 
     def new_request(self, **kwargs) -> HelpRequest:
         data = RequestInput(service_type=kwargs.pop("service_type", self.service), **kwargs)
-        return create_request(person=self.person, data=data, by=self.operator)
+        return create_request(person=self.person, data=data, actor=Actor(self.operator))
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from assistance.models import Assignment, HelpRequest, Status
 from assistance.selectors import queue_counts, queue_scope, suggestions_for
 from assistance.services import auto_assign_all, transition
 from assistance.tests.factories import ServiceTypeFactory
+from core.actor import Actor
 from directory.models import Skill
 from people.tests.factories import PersonFactory
 
@@ -20,7 +21,9 @@ def test_queue_shows_only_the_dispatchers_tcso_sorted_by_due(client, town):
     elsewhere_person = PersonFactory(district=town.other_tcso.districts.first())
     from assistance.services import RequestInput, create_request
 
-    other = create_request(person=elsewhere_person, data=RequestInput(service_type=town.service), by=town.operator)
+    other = create_request(
+        person=elsewhere_person, data=RequestInput(service_type=town.service), actor=Actor(town.operator)
+    )
     client.force_login(town.dispatcher)
     response = client.get(reverse("assistance:queue"))
     shown = list(response.context["page"])
@@ -31,7 +34,7 @@ def test_queue_shows_only_the_dispatchers_tcso_sorted_by_due(client, town):
 def test_live_counts_equal_a_sql_count(client, town):
     a = town.new_request()
     town.new_request()
-    transition(help_request=a, to=Status.ACCEPTED, by=town.dispatcher, version=a.version)
+    transition(help_request=a, to=Status.ACCEPTED, actor=Actor(town.dispatcher), version=a.version)
     HelpRequest.objects.filter(pk=a.pk).update(due_at=timezone.now() - datetime.timedelta(hours=1))
     counts = queue_counts(queue_scope(town.dispatcher))
     scope = HelpRequest.objects.filter(tcso=town.tcso)
@@ -53,7 +56,7 @@ def test_suggestions_put_skills_before_everything(town):
     firewood.required_skills.add(car)
     town.volunteer.skills.add(car)
     req = town.new_request(service_type=firewood)
-    transition(help_request=req, to=Status.ACCEPTED, by=town.dispatcher, version=req.version)
+    transition(help_request=req, to=Status.ACCEPTED, actor=Actor(town.dispatcher), version=req.version)
     ranked = suggestions_for(req)
     assert [s.worker for s in ranked][:2] == [town.volunteer, town.worker]
     assert "skills" in ranked[0].reasons
@@ -88,7 +91,7 @@ def test_auto_assign_respects_daily_capacity_and_skills(town):
     town.volunteer.daily_capacity = 1
     town.volunteer.save()
     requests = [town.new_request() for _ in range(4)]
-    result = auto_assign_all(tcso=town.tcso, by=town.dispatcher)
+    result = auto_assign_all(tcso=town.tcso, actor=Actor(town.dispatcher))
     assert result.assigned == 3 and result.left_unassigned == 1
     per_worker = {w: Assignment.objects.filter(worker=w, outcome="").count() for w in (town.worker, town.volunteer)}
     assert per_worker == {town.worker: 2, town.volunteer: 1}
@@ -100,7 +103,7 @@ def test_auto_assign_never_gives_work_to_someone_without_the_required_skill(town
     firewood = ServiceTypeFactory(code="firewood", name="Дрова", target_hours=120)
     firewood.required_skills.add(car)
     town.new_request(service_type=firewood)
-    result = auto_assign_all(tcso=town.tcso, by=town.dispatcher)
+    result = auto_assign_all(tcso=town.tcso, actor=Actor(town.dispatcher))
     assert result.assigned == 0 and result.left_unassigned == 1
 
 
@@ -120,11 +123,12 @@ def test_queue_is_for_dispatchers_and_supervisors(client, town, who):
 def test_dispatcher_of_another_tcso_cannot_open_or_assign_the_request(client, town):
     req = town.new_request()
     client.force_login(town.other_dispatcher)
-    assert client.get(reverse("assistance:request", args=[req.pk])).status_code == 403
+    # Another TCSO's request answers as a missing one.
+    assert client.get(reverse("assistance:request", args=[req.pk])).status_code == 404
     response = client.post(
         reverse("assistance:request_assign", args=[req.pk]), {"worker": town.worker.pk, "version": req.version}
     )
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert not Assignment.objects.exists()
 
 

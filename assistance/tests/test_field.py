@@ -14,6 +14,7 @@ from assistance.models import Assignment, HelpRequest, Status
 from assistance.services import RequestInput, create_request, transition
 from assistance.tests.factories import PersonFactory, ServiceTypeFactory
 from audit.models import AuditEvent
+from core.actor import Actor
 from people.models import PersonPhone
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +24,13 @@ SNILS = "11223344595"
 
 def assigned(town, worker=None, **kwargs) -> HelpRequest:
     req = town.new_request(**kwargs)
-    transition(help_request=req, to=Status.ACCEPTED, by=town.dispatcher, version=req.version)
+    transition(help_request=req, to=Status.ACCEPTED, actor=Actor(town.dispatcher), version=req.version)
     transition(
-        help_request=req, to=Status.ASSIGNED, by=town.dispatcher, version=req.version, assignee=worker or town.volunteer
+        help_request=req,
+        to=Status.ASSIGNED,
+        actor=Actor(town.dispatcher),
+        version=req.version,
+        assignee=worker or town.volunteer,
     )
     req.refresh_from_db()
     return req
@@ -33,7 +38,7 @@ def assigned(town, worker=None, **kwargs) -> HelpRequest:
 
 def started(town, **kwargs) -> HelpRequest:
     req = assigned(town, **kwargs)
-    transition(help_request=req, to=Status.IN_PROGRESS, by=town.volunteer_user, version=req.version)
+    transition(help_request=req, to=Status.IN_PROGRESS, actor=Actor(town.volunteer_user), version=req.version)
     req.refresh_from_db()
     return req
 
@@ -60,10 +65,16 @@ def citizen(town):
 def test_volunteer_sees_only_own_live_tasks_with_name_address_phone_and_what_to_do(town, citizen):
     mine = assigned(town, details="Хлеб, молоко, кефир")
     other_person = PersonFactory(district=citizen.district, surname="Чужая")
-    theirs = create_request(person=other_person, data=RequestInput(service_type=town.service), by=town.operator)
-    transition(help_request=theirs, to=Status.ACCEPTED, by=town.dispatcher, version=theirs.version)
+    theirs = create_request(
+        person=other_person, data=RequestInput(service_type=town.service), actor=Actor(town.operator)
+    )
+    transition(help_request=theirs, to=Status.ACCEPTED, actor=Actor(town.dispatcher), version=theirs.version)
     transition(
-        help_request=theirs, to=Status.ASSIGNED, by=town.dispatcher, version=theirs.version, assignee=town.worker
+        help_request=theirs,
+        to=Status.ASSIGNED,
+        actor=Actor(town.dispatcher),
+        version=theirs.version,
+        assignee=town.worker,
     )
     response = as_user(town.volunteer_user).get(reverse("assistance:field_tasks"))
     assert response.status_code == 200
@@ -79,7 +90,9 @@ def test_volunteer_sees_only_own_live_tasks_with_name_address_phone_and_what_to_
 
 def test_finished_and_withdrawn_tasks_leave_the_list(town, citizen):
     req = started(town)
-    transition(help_request=req, to=Status.DONE, by=town.volunteer_user, version=req.version, money_spent=Decimal(1))
+    transition(
+        help_request=req, to=Status.DONE, actor=Actor(town.volunteer_user), version=req.version, money_spent=Decimal(1)
+    )
     response = as_user(town.volunteer_user).get(reverse("assistance:field_tasks"))
     assert reverse("assistance:field_task", args=[req.pk]) not in response.content.decode()
     assert "No tasks for today." in response.content.decode()
@@ -252,7 +265,9 @@ def test_card_lists_the_citizens_requests_newest_first_with_assignee_and_reason(
         created_at=timezone.now() - datetime.timedelta(days=2), due_at=timezone.now() - datetime.timedelta(days=1)
     )
     newer = town.new_request()
-    transition(help_request=newer, to=Status.CANCELLED, by=town.operator, version=newer.version, reason="Передумала")
+    transition(
+        help_request=newer, to=Status.CANCELLED, actor=Actor(town.operator), version=newer.version, reason="Передумала"
+    )
     response = as_user(town.operator).get(reverse("people:tab", args=[citizen.pk, "requests"]))
     assert response.status_code == 200
     html = response.content.decode()

@@ -1,10 +1,12 @@
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from assistance.models import Status
 from assistance.services import transition
+from core.actor import Actor
 from notify.models import OutboxMessage
 from people.tests.factories import PhoneFactory
 
@@ -13,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def _move(town, req, to, **kwargs):
     req.refresh_from_db()
-    transition(help_request=req, to=to, by=town.dispatcher, version=req.version, **kwargs)
+    transition(help_request=req, to=to, actor=Actor(town.dispatcher), version=req.version, **kwargs)
 
 
 def test_citizen_gets_sms_when_accepted_assigned_with_name_and_window_and_done(town):
@@ -23,7 +25,7 @@ def test_citizen_gets_sms_when_accepted_assigned_with_name_and_window_and_done(t
     _move(town, req, Status.ACCEPTED)
     _move(town, req, Status.ASSIGNED, assignee=town.worker)
     _move(town, req, Status.IN_PROGRESS)
-    _move(town, req, Status.DONE)
+    _move(town, req, Status.DONE, money_spent=Decimal("412.50"))  # the catalogue's food handles money
     texts = list(OutboxMessage.objects.filter(person_id=town.person.pk).order_by("pk").values_list("recipient", "body"))
     assert [r for r, _ in texts] == ["+79161112233"] * 3
     assert "принята" in texts[0][1]
@@ -47,5 +49,5 @@ def test_a_rolled_back_move_leaves_no_message(town):
     _move(town, req, Status.ACCEPTED)
     count = OutboxMessage.objects.count()
     with pytest.raises(ConcurrentEditError):
-        transition(help_request=req, to=Status.CANCELLED, by=town.dispatcher, version=stale, reason="x")
+        transition(help_request=req, to=Status.CANCELLED, actor=Actor(town.dispatcher), version=stale, reason="x")
     assert OutboxMessage.objects.count() == count

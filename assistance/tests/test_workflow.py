@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 
 from assistance import workflow
 from assistance.models import Assignment, HelpRequest, Status, Transition
-from assistance.services import RequestInput, create_request, transfer, transition
+from assistance.services import RequestInput, accept_and_assign, create_request, transfer, transition
+from assistance.tests.factories import WorkerFactory
 from audit.models import AuditEvent
+from core.actor import Actor
 from core.exceptions import ConcurrentEditError, ValidationError
 from people.tests.factories import PersonFactory
 
@@ -21,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def move(town, req, to, by=None, **kwargs):
     req.refresh_from_db()
-    return transition(help_request=req, to=to, by=by or town.dispatcher, version=req.version, **kwargs)
+    return transition(help_request=req, to=to, actor=Actor(by or town.dispatcher), version=req.version, **kwargs)
 
 
 def test_new_request_goes_to_the_tcso_of_the_citizens_district_with_a_due_time(town):
@@ -90,7 +92,7 @@ def test_stale_version_is_refused_and_changes_nothing(town):
     stale = req.version
     move(town, req, Status.ACCEPTED)
     with pytest.raises(ConcurrentEditError):
-        transition(help_request=req, to=Status.CANCELLED, by=town.dispatcher, version=stale, reason="x")
+        transition(help_request=req, to=Status.CANCELLED, actor=Actor(town.dispatcher), version=stale, reason="x")
     req.refresh_from_db()
     assert req.status == Status.ACCEPTED
 
@@ -131,11 +133,13 @@ def test_transfer_to_another_tcso_needs_a_reason_and_starts_it_anew(town):
     move(town, req, Status.ACCEPTED)
     req.refresh_from_db()
     with pytest.raises(ValidationError):
-        transfer(help_request=req, to_tcso=town.other_tcso, by=town.dispatcher, version=req.version, reason=" ")
+        transfer(
+            help_request=req, to_tcso=town.other_tcso, actor=Actor(town.dispatcher), version=req.version, reason=" "
+        )
     req = transfer(
         help_request=req,
         to_tcso=town.other_tcso,
-        by=town.dispatcher,
+        actor=Actor(town.dispatcher),
         version=req.version,
         reason="Гражданин временно живёт у дочери",
     )
@@ -153,7 +157,9 @@ def test_transfer_from_a_stale_page_is_refused_with_the_current_version(town):
     stale = HelpRequest.objects.get(pk=req.pk)
     stale.version, stale.status = stale_version, Status.NEW  # what the other dispatcher's page shows
     with pytest.raises(ConcurrentEditError) as refused:
-        transfer(help_request=stale, to_tcso=town.other_tcso, by=town.dispatcher, version=stale_version, reason="x")
+        transfer(
+            help_request=stale, to_tcso=town.other_tcso, actor=Actor(town.dispatcher), version=stale_version, reason="x"
+        )
     assert refused.value.current_version == req.version
     req.refresh_from_db()
     assert req.tcso == town.tcso and req.status == Status.ACCEPTED
@@ -166,7 +172,7 @@ STATUSES = st.lists(st.sampled_from(Status.values), min_size=1, max_size=8)
 @given(targets=STATUSES)
 def test_no_illegal_transition_is_reachable_and_every_move_is_journaled(town, targets):
     person = PersonFactory(district=town.person.district)
-    req = create_request(person=person, data=RequestInput(service_type=town.service), by=town.operator)
+    req = create_request(person=person, data=RequestInput(service_type=town.service), actor=Actor(town.operator))
     moves = 0
     for target in targets:
         req.refresh_from_db()
@@ -175,10 +181,11 @@ def test_no_illegal_transition_is_reachable_and_every_move_is_journaled(town, ta
             transition(
                 help_request=req,
                 to=target,
-                by=town.supervisor,
+                actor=Actor(town.supervisor),
                 version=req.version,
                 reason="причина",
                 assignee=town.worker,
+                money_spent=Decimal(0),  # the service handles money: closing as done needs the amount
             )
         except ValidationError:
             req.refresh_from_db()
@@ -214,7 +221,13 @@ def test_two_dispatchers_assigning_at_once_exactly_one_wins(town):
         try:
             copy = HelpRequest.objects.get(pk=req.pk)
             barrier.wait()
-            transition(help_request=copy, to=Status.ASSIGNED, by=town.dispatcher, version=req.version, assignee=worker)
+            transition(
+                help_request=copy,
+                to=Status.ASSIGNED,
+                actor=Actor(town.dispatcher),
+                version=req.version,
+                assignee=worker,
+            )
             outcomes.append("won")
         except ConcurrentEditError:
             outcomes.append("refused")
@@ -230,3 +243,51 @@ def test_two_dispatchers_assigning_at_once_exactly_one_wins(town):
     assert Assignment.objects.filter(request=req, outcome="").count() == 1
     req.refresh_from_db()
     assert req.status == Status.ASSIGNED and req.version == 3
+
+
+def test_done_without_the_money_spent_is_refused_for_every_caller(town):
+    """The rule lives in the service: a command or task closing a purchase must say what it cost."""
+    req = town.new_request()
+    move(town, req, Status.ACCEPTED)
+    move(town, req, Status.ASSIGNED, assignee=town.volunteer)
+    with pytest.raises(ValidationError) as refused:
+        move(town, req, Status.DONE, by=town.volunteer_user)
+    assert "money_spent" in refused.value.message_dict
+    req.refresh_from_db()
+    assert req.status == Status.ASSIGNED and req.version == 3
+    assert not req.assignments.filter(outcome="done").exists()
+
+
+def test_accept_and_assign_is_one_transaction(town):
+    """If the worker cannot be given the request, it is not left accepted half-way either."""
+    req = town.new_request()
+    with pytest.raises(ValidationError):
+        accept_and_assign(
+            help_request=req,
+            assignee=WorkerFactory(organisation=town.other_tcso),
+            actor=Actor(town.dispatcher),
+            version=1,
+        )
+    req.refresh_from_db()
+    assert req.status == Status.NEW and req.version == 1
+    assert list(req.transitions.values_list("to_status", flat=True)) == [Status.NEW]
+    accept_and_assign(help_request=req, assignee=town.worker, actor=Actor(town.dispatcher), version=1)
+    req.refresh_from_db()
+    assert req.status == Status.ASSIGNED
+    assert list(req.transitions.order_by("at", "pk").values_list("to_status", flat=True)) == [
+        Status.NEW,
+        Status.ACCEPTED,
+        Status.ASSIGNED,
+    ]
+
+
+def test_check_request_names_every_problem_at_once(town, make_user):
+    from assistance.services import RequestInput, check_request
+
+    volunteer = make_user("volunteer")
+    problems = check_request(
+        person=town.person,
+        data=RequestInput(service_type=None, urgency="asap"),
+        actor=Actor(volunteer),
+    )
+    assert set(problems) == {"person", "service_type", "urgency"}

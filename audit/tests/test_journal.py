@@ -9,11 +9,14 @@ from django.utils import timezone
 from audit import guard
 from audit import services as audit
 from audit.models import AppendOnlyError, AuditEvent
+from core.actor import Actor
 
 
 def _write(n, user=None, *, sealed=True):
     written = [
-        audit.record(actor=user, action="view", object_type="people.person", object_id=i, person_id=i)
+        audit.record(
+            actor=Actor(user) if user else None, action="view", object_type="people.person", object_id=i, person_id=i
+        )
         for i in range(1, n + 1)
     ]
     if sealed:
@@ -41,7 +44,7 @@ def test_entries_are_chained_to_the_previous_hash(make_user):
 def test_journal_entry_records_who_and_roles_but_not_values(make_user):
     user = make_user("supervisor")
     event = audit.record(
-        actor=user,
+        actor=Actor(user),
         action="change",
         object_type="people.person",
         object_id=7,

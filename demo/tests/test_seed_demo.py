@@ -13,7 +13,7 @@ from django.db.models import Count, Sum
 
 from core.roles import Role
 from core.validators import fold_name, normalise_oms, normalise_phone, normalise_snils
-from demo.seeding import DEMO_USERS
+from demo.seed.users import DEMO_USERS
 from directory.models import District, Organisation, Worker
 from people.models import Consent, ContactPerson, IdentityDocument, Person, PersonPhone, Sex
 

@@ -108,4 +108,4 @@ def test_dispatcher_of_another_tcso_does_not_see_the_caller(client: Any, town: A
     client.force_login(town.other_dispatcher)
     page = client.get(reverse("intake:call"), {"phone": "+79165551234"}).content.decode()
     assert "Иванова" not in page
-    assert client.get(reverse("intake:person_call", args=[caller.pk])).status_code == 403
+    assert client.get(reverse("intake:person_call", args=[caller.pk])).status_code == 404

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from notify import delivery
 from notify import services as notify
 from notify.models import OutboxMessage, Status
 from notify.tests.conftest import free_port
@@ -52,17 +53,17 @@ def test_server_errors_are_retried_with_growing_delays_until_the_gateway_accepts
     assert "HTTP 500" in message.last_error
     first_delay = message.next_attempt_at - start
 
-    assert notify.deliver_due() == {}, "not due yet: nothing is sent before the back-off ends"
+    assert delivery.deliver_due() == {}, "not due yet: nothing is sent before the back-off ends"
 
     time_machine.move_to(message.next_attempt_at, tick=False)
-    assert notify.deliver_due() == {"retry": 1}
+    assert delivery.deliver_due() == {"retry": 1}
     message.refresh_from_db()
     assert (message.status, message.attempts) == (Status.PENDING, 2)
     second_delay = message.next_attempt_at - timezone.now()
     assert second_delay > first_delay > datetime.timedelta(seconds=20)
 
     time_machine.move_to(message.next_attempt_at + datetime.timedelta(seconds=1), tick=False)
-    assert notify.deliver_due() == {"sent": 1}
+    assert delivery.deliver_due() == {"sent": 1}
     message.refresh_from_db()
     assert (message.status, message.attempts, message.provider_message_id) == (Status.SENT, 3, "sms-3")
     assert message.last_error == ""
@@ -74,7 +75,7 @@ def test_gateway_refusing_with_400_fails_the_message_at_once(sms_gateway, django
     message = send_now(django_capture_on_commit_callbacks)
     assert (message.status, message.attempts) == (Status.FAILED, 1)
     assert "HTTP 400" in message.last_error and "invalid destination" in message.last_error
-    assert notify.deliver_due() == {}
+    assert delivery.deliver_due() == {}
 
 
 def test_too_many_requests_is_retried_not_failed(sms_gateway, django_capture_on_commit_callbacks):

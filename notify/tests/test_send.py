@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from notify import delivery, tasks
 from notify import services as notify
 from notify.models import OutboxMessage, Status
 from notify.tests.conftest import read_log
@@ -104,8 +105,6 @@ def test_an_unknown_channel_is_a_programming_error():
 def test_a_lost_enqueue_leaves_the_message_pending_for_the_sweep(
     outbox_log, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from notify import tasks
-
     def broken_enqueue(*args, **kwargs):
         raise ConnectionError("queue is down")
 
@@ -115,7 +114,7 @@ def test_a_lost_enqueue_leaves_the_message_pending_for_the_sweep(
     message.refresh_from_db()
     assert message.status == Status.PENDING
     monkeypatch.undo()
-    assert notify.deliver_due() == {"sent": 1}
+    assert delivery.deliver_due() == {"sent": 1}
     message.refresh_from_db()
     assert message.status == Status.SENT
     assert len(read_log(outbox_log)) == 1

@@ -1,4 +1,5 @@
 import datetime
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -8,8 +9,10 @@ from django.utils import timezone
 
 from assistance.models import HelpRequest, Status
 from assistance.services import RequestInput, create_request, transition
+from core.actor import Actor
 from people.tests.factories import PersonFactory
-from reports.figures import period, request_figures
+from reports.figures.assistance import request_figures
+from reports.periods import period
 
 pytestmark = pytest.mark.django_db
 
@@ -28,10 +31,11 @@ def _walk(town, req, *steps, by=None):
         transition(
             help_request=req,
             to=to,
-            by=by or town.supervisor,
+            actor=Actor(by or town.supervisor),
             version=req.version,
             reason="причина",
             assignee=town.worker,
+            money_spent=Decimal(0) if to == Status.DONE else None,
         )
 
 
@@ -49,7 +53,7 @@ def busy_day(town):
     elsewhere = create_request(
         person=PersonFactory(district=town.other_tcso.districts.first()),
         data=RequestInput(service_type=town.service),
-        by=town.operator,
+        actor=Actor(town.operator),
     )
     return {"elsewhere": elsewhere}
 

@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from assistance.models import Assignment, Status
 from assistance.tests.conftest import town  # noqa: F401
+from core.actor import Actor
 from people.tests.factories import PersonFactory, PhoneFactory
 from tests.browser.conftest import PASSWORD
 
@@ -17,7 +18,7 @@ def test_dispatcher_auto_assigns_and_the_card_shows_the_result(page, live_server
     first_request = town.new_request(details="Хлеб и молоко")
     from assistance.services import RequestInput, create_request
 
-    create_request(person=second, data=RequestInput(service_type=town.service), by=town.operator)
+    create_request(person=second, data=RequestInput(service_type=town.service), actor=Actor(town.operator))
     for user in (town.dispatcher, town.supervisor):
         user.set_password(PASSWORD)
         user.save()

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from assistance.models import Assignment, HelpRequest, Status
 from assistance.services import RequestInput, create_request, transition
 from assistance.tests.factories import DistrictFactory, OrganisationFactory, ServiceTypeFactory, WorkerFactory
+from core.actor import Actor
 from people.models import PersonPhone
 from people.tests.factories import PersonFactory
 
@@ -47,10 +48,10 @@ def task() -> HelpRequest:
     req = create_request(
         person=person,
         data=RequestInput(service_type=service, details="Хлеб, молоко 2 л, кефир, гречка 1 кг, яблоки"),
-        by=operator,
+        actor=Actor(operator),
     )
-    transition(help_request=req, to=Status.ACCEPTED, by=dispatcher, version=req.version)
-    transition(help_request=req, to=Status.ASSIGNED, by=dispatcher, version=req.version, assignee=volunteer)
+    transition(help_request=req, to=Status.ACCEPTED, actor=Actor(dispatcher), version=req.version)
+    transition(help_request=req, to=Status.ASSIGNED, actor=Actor(dispatcher), version=req.version, assignee=volunteer)
     return req
 
 

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from api.services import issue_token
+from core.actor import Actor
 
 
 class Command(BaseCommand):
@@ -29,5 +30,5 @@ class Command(BaseCommand):
         name = " ".join(str(options["name"]).split())[:100]
         if not name:
             raise CommandError("The token name must not be empty.")
-        _token, raw = issue_token(user=user, name=name, channel="cli")
+        _token, raw = issue_token(actor=Actor.system(user), name=name)
         self.stdout.write(raw)

@@ -1,4 +1,4 @@
-"""Fill the database with a demo city: demo logins, field staff and citizens."""
+"""Fill the database with a demo city: the steps of ``demo.seed``, in order, then the demo logins."""
 
 import time
 from typing import Any
@@ -8,69 +8,54 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from assistance.models import HelpRequest
-from demo.requests import seed_requests
-from demo.seeding import DEMO_USERS, ensure_demo_users, seed_citizens, seed_field_staff
-from directory.models import Worker
-from people.models import Consent, ContactPerson, IdentityDocument, Person, PersonPhone
+from demo.seed import SeedContext, steps
+from demo.seed.users import DEMO_USERS
+from people.models import Person
 
 
 class Command(BaseCommand):
     help = (
-        "Create demo logins (one per role), field staff for every TCSO and citizens up to --people. "
-        "Running it again only tops the citizens up to --people."
+        "Create the demo city, one step per module of demo/seed/: demo logins (one per role), field staff "
+        "for every TCSO, citizens up to --people, help requests, and whatever later apps add. "
+        "Running it again only adds what is missing (citizens are topped up to --people)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--people", type=int, default=20000, help="Citizens wanted in total (20000).")
         parser.add_argument("--seed", type=int, default=1, help="Random seed; the same seed gives the same city.")
-        parser.add_argument("--if-empty", action="store_true", help="Do nothing if the database already has citizens.")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="If the database already has citizens, only make sure the demo logins and demo data exist.",
+        )
         parser.add_argument("--requests", type=int, default=300, help="Help requests across the city (300).")
         parser.add_argument("--batch-size", type=int, default=2000, help="Citizens per transaction (2000).")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["if_empty"] and Person.objects.exists():
-            self.stdout.write(f"Demo city already present: {Person.objects.count()} citizens.")
-            demo_users = ensure_demo_users(settings.OPORA_DEMO_PASSWORD)
-            if added := seed_requests(users=demo_users, seed=options["seed"]):
-                self.stdout.write(f"Demo help requests: {added} added.")
-            self.print_logins(settings.OPORA_DEMO_PASSWORD)
-            return
-        verbosity: int = options["verbosity"]
-        call_command("load_reference", stdout=self.stdout, verbosity=verbosity)
-
-        password: str = settings.OPORA_DEMO_PASSWORD
-        users = ensure_demo_users(password)
-        staff_added = seed_field_staff(seed=options["seed"])
-
-        wanted: int = options["people"]
-        to_add = max(0, wanted - Person.objects.count())
-
-        def progress(done: int) -> None:
-            if verbosity > 1:
-                rate = done / max(time.perf_counter() - started, 1e-9)
-                self.stdout.write(f"  {done} / {to_add} citizens ({rate:.0f}/s)")
-
-        started = time.perf_counter()
-        added = seed_citizens(
-            count=to_add,
+        ctx = SeedContext(
+            password=settings.OPORA_DEMO_PASSWORD,
             seed=options["seed"],
-            recorded_by=users["operator"],
+            people=options["people"],
+            requests=options["requests"],
             batch_size=options["batch_size"],
-            progress=progress,
+            if_empty=options["if_empty"],
+            had_citizens=Person.objects.exists(),
+            verbosity=options["verbosity"],
+            out=self.stdout.write,
         )
-        elapsed = time.perf_counter() - started
+        if ctx.keep_city:
+            self.stdout.write(f"Demo city already present: {Person.objects.count()} citizens.")
+        else:
+            call_command("load_reference", stdout=self.stdout, verbosity=ctx.verbosity)
 
-        rate = f" in {elapsed:.1f} s ({added / elapsed:.0f} citizens/s)" if added else ""
-        self.stdout.write(
-            f"Demo city: {Person.objects.count()} citizens ({added} added{rate}), "
-            f"{PersonPhone.objects.count()} phones, {ContactPerson.objects.count()} contact persons, "
-            f"{IdentityDocument.objects.count()} documents, {Consent.objects.count()} consents, "
-            f"{Worker.objects.count()} workers ({staff_added} added)."
-        )
-        requests_added = seed_requests(users=users, seed=options["seed"], city=options["requests"])
-        self.stdout.write(f"Demo help requests: {HelpRequest.objects.count()} ({requests_added} added).")
-        self.print_logins(password)
+        for step in steps():
+            started = time.perf_counter()
+            added = step.seed(ctx)
+            seconds = time.perf_counter() - started
+            if added or not ctx.keep_city:  # a kept city reports only what had to be made
+                summary = getattr(step, "summary", None)
+                self.stdout.write(f"{step.LABEL}: {summary(added, seconds) if summary else f'{added} added'}.")
+        self.print_logins(ctx.password)
 
     def print_logins(self, password: str) -> None:
         usernames = [d.username for d in DEMO_USERS]

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from core.loop import run_periodically
-from notify import services
+from notify import delivery, tasks
 
 
 class Command(BaseCommand):
@@ -23,7 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, loop: float | None, limit: int, **options: Any) -> None:
         def sweep() -> bool:
-            outcomes = services.deliver_due(limit=limit)
+            # Retries book the worker's sweep too, so they are made even if this command stops.
+            outcomes = delivery.deliver_due(limit=limit, on_retry=tasks.schedule_sweep)
             if outcomes or not loop or loop <= 0:
                 summary = ", ".join(f"{name} {count}" for name, count in sorted(outcomes.items()))
                 self.stdout.write(f"outbox: {summary or 'nothing due'}")

@@ -1,7 +1,8 @@
 """Demo help requests: a lived-in queue for the demo TCSO and a city-wide history for the figures.
 
 They are made through the real services (routing, transitions, journal), then back-dated so that
-the dashboards show days of work rather than one second of it.
+the dashboards show days of work rather than one second of it. Made once: nothing is added while any
+help request exists, so this step also runs when ``--if-empty`` finds a city.
 """
 
 import datetime
@@ -17,8 +18,13 @@ from assistance.catalogue import load_catalogue
 from assistance.models import Assignment, HelpRequest, ServiceType, Status, Transition
 from assistance.selectors import field_workers
 from assistance.services import RequestInput, create_request, transition
+from core.actor import Actor
+from demo.seed import SeedContext
 from directory.models import Organisation, Worker
 from people.models import Person
+
+ORDER = 40
+LABEL = "Demo help requests"
 
 DETAILS = {
     "food": ["Хлеб, молоко, гречка, яблоки", "Продукты по списку, около 1500 ₽", "Кефир, творог, овсянка"],
@@ -68,7 +74,7 @@ def _walk_to(help_request: HelpRequest, target: str, *, by: User, worker: Worker
         transition(
             help_request=help_request,
             to=step,
-            by=by,
+            actor=Actor.system(by),
             version=help_request.version,
             reason=reason,
             assignee=worker,
@@ -124,7 +130,7 @@ def seed_requests(*, users: dict[str, User], seed: int, city: int = 300) -> int:
                 )
                 help_request = create_request(
                     person=person,
-                    by=operator,
+                    actor=Actor.system(operator),
                     data=RequestInput(
                         service_type=service,
                         details=rng.choice(DETAILS[service.code]),
@@ -149,3 +155,11 @@ def seed_requests(*, users: dict[str, User], seed: int, city: int = 300) -> int:
                     _backdate(help_request, rng, days=14)
                 made += 1
     return made
+
+
+def seed(ctx: SeedContext) -> int:
+    return seed_requests(users=ctx.users, seed=ctx.seed, city=ctx.requests)
+
+
+def summary(added: int, seconds: float) -> str:
+    return f"{HelpRequest.objects.count()} ({added} added)"

@@ -1,35 +1,35 @@
 """Help requests in the JSON API: register, list, read, move through the life cycle; the catalogue.
 
-Registered on the ``api`` object of :mod:`api.api`, so its authentication, error shape (``{"detail":
-..., "errors": {...}}``) and exception handlers apply. Status moves go through
+Mounted on the one NinjaAPI instance in opora/api.py, so the `api` kit's authentication, error shape
+(``{"detail": ..., "errors": {...}}``) and exception handlers apply. Status moves go through
 ``assistance.services.transition`` like the pages do: a stale ``version`` answers 409 with
 ``current_version``, a move the life cycle does not allow 422, a move the user may not make 403.
 """
 
 import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from pydantic import AliasChoices, ConfigDict, Field
+from pydantic import AliasChoices, Field
 
-from api.idempotency import IDEMPOTENCY_DOC, REPLAYED_HEADER, Answer, run_idempotent
-from api.schemas import ERRORS, ConflictOut, ErrorOut
-from api.validation import InputError
-from assistance import reference, services, workflow
-from assistance.models import Assignment, Channel, HelpRequest, ServiceType, Status, Urgency
-from assistance.selectors import visible_requests
+from api.errors import InputError
+from api.idempotency import IDEMPOTENCY_DOC, Answer, run_idempotent
+from api.responses import api_actor, idempotent_answer, json_answer
+from api.schemas import ERRORS, ConflictOut, ErrorOut, Strict
+from assistance import reference, services
+from assistance.models import Assignment, HelpRequest, IntakeChannel, ServiceType, Status, Urgency
+from assistance.selectors import get_visible_request, visible_requests
 from audit import services as audit
 from audit.models import Action
+from core.actor import Actor
+from core.permissions import MAX_ID, require
 from directory.models import Worker
 from people.models import Person
 
@@ -37,10 +37,6 @@ router = Router(tags=["requests"])
 
 
 # --- shapes ----------------------------------------------------------------------------------------
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
 class RequestCreateIn(Strict):
     person_id: int = Field(validation_alias=AliasChoices("person_id", "person"), description="Id of the citizen.")
     service_type: str = Field(description="Code from GET /service-types, e.g. food.")
@@ -118,26 +114,6 @@ class ServiceTypeOut(Schema):
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-def _json(status: int, body: Any) -> JsonResponse:
-    return JsonResponse(body, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
-
-
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
-def _require(request: HttpRequest, perm: str, obj: Any = None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied(_("You do not have permission to do this."))
-
-
-def _idempotent(answer: Answer, replayed: bool) -> JsonResponse:
-    response = _json(answer.status, answer.body)
-    if replayed:
-        response[REPLAYED_HEADER] = "true"
-    return response
-
-
 def _requests() -> QuerySet[HelpRequest]:
     return HelpRequest.objects.select_related("person", "service_type", "tcso").prefetch_related("assignments__worker")
 
@@ -153,7 +129,7 @@ def request_out(help_request: HelpRequest, assignments: list[Assignment] | None 
         person=IdNameOut(id=help_request.person.pk, name=help_request.person.full_name),
         service_type=CodeNameOut(code=help_request.service_type.code, name=help_request.service_type.name),
         tcso=IdNameOut(id=help_request.tcso.pk, name=help_request.tcso.name),
-        channel=help_request.channel,
+        channel=help_request.intake_channel,
         urgency=help_request.urgency,
         details=help_request.details,
         address=help_request.address,
@@ -181,15 +157,13 @@ def _aware(value: datetime.datetime | None) -> datetime.datetime | None:
     return value.astimezone(datetime.UTC)
 
 
-def _record_view(request: HttpRequest, help_request: HelpRequest, section: str) -> None:
+def _record_view(actor: Actor, help_request: HelpRequest, section: str) -> None:
     audit.record(
-        actor=_actor(request),
+        actor=actor,
         action=Action.VIEW,
         obj=help_request,
         person_id=help_request.person_id,
         details={"section": section},
-        request=request,
-        channel="api",
     )
 
 
@@ -208,40 +182,36 @@ def _reload(pk: int) -> dict[str, Any]:
 def create_request(request: HttpRequest, payload: RequestCreateIn) -> HttpResponse:
     """Register a need of a citizen; it goes to the TCSO of the citizen's district with a due time
     from the service's target time (a quarter of it when urgent)."""
-    _require(request, "assistance.create_request")
-    errors: dict[str, list[str]] = {}
+    require(request.user, "assistance.create_request")
+    actor = api_actor(request)
     # get() rather than first(): no ORDER BY to build, and this is the busiest endpoint.
-    try:
-        person: Person | None = Person.objects.get(pk=payload.person_id)
-    except Person.DoesNotExist:
-        person = None
-    if person is None or not request.user.has_perm("people.view_person", person):
-        errors["person_id"] = [_("No such citizen.")]
-    service_type = reference.active_service(payload.service_type)
-    if service_type is None:
-        errors["service_type"] = [_("No such service in the catalogue.")]
-    if payload.urgency not in Urgency.values:
-        errors["urgency"] = [_("Choose normal or urgent.")]
-    if errors:
-        raise InputError(errors)
-    assert person is not None and service_type is not None
+    person: Person | None = None
+    if 0 < payload.person_id <= MAX_ID:
+        try:
+            person = Person.objects.get(pk=payload.person_id)
+        except Person.DoesNotExist:
+            person = None
     data = services.RequestInput(
-        service_type=service_type,
+        service_type=reference.active_service(payload.service_type),
         details=payload.details,
         address=payload.address,
         urgency=payload.urgency,
         window_start=_aware(payload.window_start),
         window_end=_aware(payload.window_end),
-        channel=Channel.API,
+        intake_channel=IntakeChannel.API,
     )
+    # The service checks again when it writes; asked here first, every field's problem is answered at once.
+    if problems := services.check_request(person=person, data=data, actor=actor):
+        raise InputError({("person_id" if field == "person" else field): found for field, found in problems.items()})
+    assert person is not None
 
     def action() -> Answer:
-        created = services.create_request(person=person, data=data, by=_actor(request), request=request, channel="api")
+        created = services.create_request(person=person, data=data, actor=actor)
         # A new request has no assignment yet, and its person, service and TCSO are at hand.
         return Answer(201, request_out(created, assignments=[]))
 
     answer, replayed = run_idempotent(request, action)
-    response = _idempotent(answer, replayed)
+    response = idempotent_answer(answer, replayed)
     if answer.status == 201:
         response["Location"] = reverse("api:request", kwargs={"request_id": answer.body["id"]})
     return response
@@ -263,9 +233,10 @@ def list_requests(
     offset: int = Query(0, ge=0),
 ) -> HttpResponse:
     """Requests the caller may see (dispatchers: their TCSO's), soonest due first."""
-    _require(request, "assistance.view_request")
+    require(request.user, "assistance.view_request")
+    actor = api_actor(request)
     found = (
-        visible_requests(_actor(request))
+        visible_requests(actor.user)
         .select_related("person", "service_type", "tcso")
         .prefetch_related("assignments__worker")
     )
@@ -282,8 +253,8 @@ def list_requests(
     found = found.order_by("due_at", "pk")
     page = list(found[offset : offset + limit])
     for help_request in page:
-        _record_view(request, help_request, "request_list")
-    return _json(200, {"count": found.count(), "results": [request_out(r) for r in page]})
+        _record_view(actor, help_request, "request_list")
+    return json_answer(200, {"count": found.count(), "results": [request_out(r) for r in page]})
 
 
 @router.get(
@@ -294,10 +265,9 @@ def list_requests(
     summary="A help request",
 )
 def get_request(request: HttpRequest, request_id: int) -> HttpResponse:
-    help_request = get_object_or_404(_requests(), pk=request_id)
-    _require(request, "assistance.view_request", help_request)
-    _record_view(request, help_request, "request")
-    return _json(200, request_out(help_request))
+    help_request = get_visible_request(request.user, request_id)  # type: ignore[arg-type]
+    _record_view(api_actor(request), help_request, "request")
+    return json_answer(200, request_out(help_request))
 
 
 @router.post(
@@ -309,43 +279,32 @@ def get_request(request: HttpRequest, request_id: int) -> HttpResponse:
 )
 def transition_request(request: HttpRequest, request_id: int, payload: TransitionIn) -> HttpResponse:
     """``{"to": "assigned", "assignee": 12, "version": 3}``; ``failed`` and ``cancelled`` need a reason."""
-    help_request = get_object_or_404(_requests(), pk=request_id)
-    user = _actor(request)
-    if not (
-        user.has_perm("assistance.view_request", help_request)
-        or user.has_perm("assistance.work_on_request", help_request)
-    ):
-        raise PermissionDenied(_("You do not have permission to do this."))
+    # A field worker may move the task he holds, though he does not read requests through the API.
+    help_request = get_visible_request(
+        request.user,  # type: ignore[arg-type]
+        request_id,
+        perms=("assistance.view_request", "assistance.work_on_request"),
+    )
     assignee = None
     if payload.assignee is not None:
-        assignee = Worker.objects.filter(pk=payload.assignee).first()
+        assignee = Worker.objects.filter(pk=payload.assignee).first() if 0 < payload.assignee <= MAX_ID else None
         if assignee is None:
             raise InputError({"assignee": [_("No such worker.")]})
-    # The phone form asks for the amount (and the receipt); a client of the API must give the amount.
-    if (
-        payload.to == Status.DONE
-        and workflow.allowed(help_request.status, Status.DONE)
-        and help_request.service_type.handles_money
-        and payload.money_spent is None
-    ):
-        raise InputError({"money_spent": [_("Say how much money was spent (0 if none).")]})
 
     def action() -> Answer:
         services.transition(
             help_request=help_request,
             to=payload.to,
-            by=user,
+            actor=api_actor(request),
             version=payload.version,
             reason=payload.reason,
             assignee=assignee,
             money_spent=payload.money_spent,
-            request=request,
-            channel="api",
         )
         return Answer(200, _reload(help_request.pk))
 
     answer, replayed = run_idempotent(request, action)
-    return _idempotent(answer, replayed)
+    return idempotent_answer(answer, replayed)
 
 
 @router.get(
@@ -367,4 +326,4 @@ def list_service_types(request: HttpRequest) -> HttpResponse:
         ).model_dump(mode="json")
         for t in types
     ]
-    return _json(200, body)
+    return json_answer(200, body)

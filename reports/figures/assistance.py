@@ -1,34 +1,24 @@
-"""The figures the dashboards show, each a plain query over the same data a SQL count would read."""
+"""Help-request figures: created by status and type, share fulfilled, median time to done, open and overdue.
 
-import datetime
+Each figure is a plain query over the same data a SQL count would read.
+"""
+
 import statistics
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from assistance import workflow
 from assistance.models import HelpRequest, Status
-from intake.models import Direction, Interaction, InteractionChannel, Outcome
+from assistance.selectors import visible_requests
+from directory.models import Organisation
+from reports.figures import Panel
+from reports.periods import Period
 
-
-@dataclass
-class Period:
-    code: str
-    start: datetime.datetime
-    end: datetime.datetime
-
-
-def period(code: str, now: datetime.datetime | None = None) -> Period:
-    """today, week (since Monday) or 30 days, in Moscow time."""
-    now = timezone.localtime(now or timezone.now())
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    if code == "week":
-        return Period("week", midnight - datetime.timedelta(days=now.weekday()), now)
-    if code == "30d":
-        return Period("30d", midnight - datetime.timedelta(days=29), now)
-    return Period("today", midnight, now)
+ORDER = 20
 
 
 @dataclass
@@ -90,19 +80,12 @@ def request_figures(scope: QuerySet[HelpRequest], when: Period) -> RequestFigure
     )
 
 
-@dataclass
-class CallFigures:
-    received: int
-    with_request: int
-
-
-def call_figures(interactions: QuerySet[Interaction], when: Period) -> CallFigures:
-    """Inbound phone calls in the period, and how many of them produced a request."""
-    calls = interactions.filter(
-        started_at__gte=when.start,
-        started_at__lte=when.end,
-        direction=Direction.INBOUND,
-        channel=InteractionChannel.PHONE,
+def panel(user: User, tcso: Organisation | None, when: Period) -> Panel:
+    scope = visible_requests(user)
+    if tcso is not None:
+        scope = scope.filter(tcso=tcso)
+    return Panel(
+        cards="reports/_requests.html",
+        details="reports/_requests_details.html",
+        context={"figures": request_figures(scope, when), "statuses": Status.choices},
     )
-    counts = calls.aggregate(all=Count("pk"), with_request=Count("pk", filter=Q(outcome=Outcome.REQUEST_CREATED)))
-    return CallFigures(received=counts["all"], with_request=counts["with_request"])

@@ -1,4 +1,4 @@
-"""Check API input with the registry's rules before a service is called.
+"""Check the registry's API input with the registry's rules before a service is called.
 
 Errors are collected per field (``"snils"``, ``"phones.1.number"``) so the client can show all of them
 at once; messages are the project's own, translated into the request's language.
@@ -12,9 +12,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.schemas import FlagsIn, PersonCreateIn, PersonFieldsIn, PersonUpdateIn, PhoneIn
+from api.errors import Errors, InputError, messages_of
 from core.validators import normalise_oms, normalise_phone, normalise_snils
 from directory.models import District
+from people.api.schemas import FlagsIn, PersonCreateIn, PersonFieldsIn, PersonUpdateIn, PhoneIn
 from people.models import DisabilityGroup, Person, PersonPhone, Sex
 from people.services import PERSON_FIELDS, PersonInput, PhoneInput
 
@@ -27,22 +28,6 @@ MAX_LENGTHS = {
     "preferred_language": 50,
     "contact_times": 200,
 }
-
-Errors = dict[str, list[str]]
-
-
-class InputError(Exception):
-    """Input the API refuses: a summary for people and messages per field for programs."""
-
-    def __init__(self, errors: Errors, detail: str | None = None, status: int = 422) -> None:
-        self.errors = errors
-        self.detail = detail or _("Some fields are not valid. See the errors for each field.")
-        self.status = status
-        super().__init__(self.detail)
-
-
-def messages_of(exc: ValidationError) -> list[str]:
-    return [str(message) for message in exc.messages]
 
 
 class _Cleaner:

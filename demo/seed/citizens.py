@@ -1,48 +1,36 @@
-"""Generate a demo city: one login per role, the field staff of every TCSO and citizens with their data.
+"""Citizens up to ``--people``, spread over the districts by population, with phones, contact persons,
+identity documents and consents.
 
-Everything comes from one ``random.Random`` per concern, seeded from ``--seed``, so the same seed gives
-the same city. Faker's ru_RU name and street lists are read once and sampled directly (calling Faker per
-person is far slower). Citizens are generated as plain rows and written with ``demo.bulk.RowInserter``
-in batches, one transaction each: ``bulk_create`` spends most of its time compiling values, and the
-benchmark needs half a million citizens.
+Written in bulk, not through ``people.services``: the services journal every row and check for
+duplicates, and the benchmark needs half a million citizens. Rows are generated as plain tuples and
+written with ``demo.bulk.RowInserter`` in batches, one transaction each (``bulk_create`` spends most of
+its time compiling values). Each concern has its own ``random.Random`` seeded from ``--seed``, so the
+same seed gives the same city.
 """
 
 import datetime
 import random
-import re
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from itertools import accumulate
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import Q
-from faker.providers.address.ru_RU import Provider as RussianAddresses
-from faker.providers.person.ru_RU import Provider as RussianNames
 
-from core.roles import Role
-from core.validators import fold_name, format_snils, oms_check_digit, snils_checksum
+from core.validators import fold_name, format_snils
 from demo.bulk import RowInserter
-from directory.models import District, Organisation, Skill, Worker
-from directory.reference import CALL_CENTRE_NAME, PSYCH_SERVICE_NAME
+from demo.seed import SeedContext
+from demo.seed._names import FullName, Identifiers, name_pools, random_name
+from directory.models import District
 from people.models import Consent, ContactPerson, DisabilityGroup, IdentityDocument, Person, PersonPhone, Sex
 
+ORDER = 30
+LABEL = "Demo city"
+
 MOSCOW = ZoneInfo("Europe/Moscow")
-HOME_DISTRICT = "Бирюлёво Восточное"
-
-# Codes of the mobile operators most Muscovites have; every number in these ranges is valid.
-MOBILE_CODES = (
-    "903", "905", "906", "909", "915", "916", "917", "919", "925", "926", "929", "965", "966", "967",
-    "968", "977", "985", "999",
-)  # fmt: skip
-HOME_CODES = ("495", "499")
-
-SOCIAL_WORKERS_PER_TCSO = 6
-VOLUNTEERS_PER_TCSO = 2
 STREETS_PER_DISTRICT = 14
 
 # Shares chosen to look like the people a city's social services see: mostly pensioners.
@@ -104,121 +92,7 @@ DOCUMENT_KIND_WEIGHTS = (0.45, 0.15, 0.15, 0.15, 0.10)
 DOCUMENT_STATUSES = tuple(IdentityDocument.Status)
 DOCUMENT_STATUS_WEIGHTS = (0.45, 0.20, 0.20, 0.15)
 
-_THREE_IN_A_ROW = re.compile(r"(\d)\1\1")
 
-
-# --- Name and street lists -------------------------------------------------------------------------
-@dataclass(frozen=True)
-class NamePools:
-    # Surname lists are parallel by index (Смирнов / Смирнова), so relatives can share a family name.
-    surnames: dict[str, tuple[str, ...]]
-    surname_cum_weights: tuple[float, ...]
-    given_names: dict[str, tuple[str, ...]]
-    patronymics: dict[str, tuple[str, ...]]
-    streets: tuple[str, ...]
-
-
-@cache
-def name_pools() -> NamePools:
-    male_surnames = tuple(RussianNames.last_names_male)
-    female_surnames = tuple(RussianNames.last_names_female)
-    if len(male_surnames) != len(female_surnames):
-        raise RuntimeError("Faker's ru_RU surname lists are no longer parallel; pair them by stem.")
-    # Faker lists surnames from the most common down; a Zipf-like weight keeps Смирнов common.
-    weights = accumulate(1 / (rank + 20) for rank in range(len(male_surnames)))
-    return NamePools(
-        surnames={Sex.MALE: male_surnames, Sex.FEMALE: female_surnames},
-        surname_cum_weights=tuple(weights),
-        given_names={
-            Sex.MALE: tuple(RussianNames.first_names_male),
-            Sex.FEMALE: tuple(RussianNames.first_names_female),
-        },
-        patronymics={
-            Sex.MALE: tuple(RussianNames.middle_names_male),
-            Sex.FEMALE: tuple(RussianNames.middle_names_female),
-        },
-        streets=tuple(sorted({*RussianAddresses.street_titles, *RussianAddresses.street_titles_noflex})),
-    )
-
-
-@dataclass(frozen=True)
-class FullName:
-    surname: str
-    given_name: str
-    patronymic: str
-    family: int  # index into the surname lists
-
-    def __str__(self) -> str:
-        return f"{self.surname} {self.given_name} {self.patronymic}"
-
-
-def random_name(rng: random.Random, pools: NamePools, sex: str, family: int | None = None) -> FullName:
-    if family is None:
-        family = rng.choices(range(len(pools.surnames[sex])), cum_weights=pools.surname_cum_weights)[0]
-    return FullName(
-        surname=pools.surnames[sex][family],
-        given_name=rng.choice(pools.given_names[sex]),
-        patronymic=rng.choice(pools.patronymics[sex]),
-        family=family,
-    )
-
-
-# --- Identifiers -----------------------------------------------------------------------------------
-class Identifiers:
-    """Draws SNILS, OMS numbers and phones that are valid and unused by anyone in the database."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self.snils_taken: set[int] = set()
-        self.oms_taken: set[int] = set()
-        self.phones_taken: set[int] = set()
-
-    def load_existing(self) -> None:
-        snils = Person.objects.values_list("snils", flat=True)
-        self.snils_taken.update(int(s[:9]) for s in snils if s and s[:9].isdigit())
-        oms = Person.objects.values_list("oms_number", flat=True)
-        self.oms_taken.update(int(s[:15]) for s in oms if s and s[:15].isdigit())
-        numbers: Iterable[str]
-        for numbers in (
-            PersonPhone.objects.values_list("number", flat=True),
-            ContactPerson.objects.exclude(phone="").values_list("phone", flat=True),
-            Worker.objects.exclude(public_phone="").values_list("public_phone", flat=True),
-        ):
-            self.phones_taken.update(int(n[1:]) for n in numbers if n[1:].isdigit())
-
-    def snils(self) -> str:
-        while True:
-            # Numbers up to 001-001-998 predate the checksum; draw only from the checked range.
-            value = self.rng.randint(1_001_999, 999_999_999)
-            first_nine = f"{value:09d}"
-            if value not in self.snils_taken and not _THREE_IN_A_ROW.search(first_nine):
-                self.snils_taken.add(value)
-                return f"{first_nine}{snils_checksum(first_nine):02d}"
-
-    def oms(self) -> str:
-        while True:
-            value = self.rng.randint(10**14, 10**15 - 1)
-            if value not in self.oms_taken:
-                self.oms_taken.add(value)
-                first_fifteen = str(value)
-                return f"{first_fifteen}{oms_check_digit(first_fifteen)}"
-
-    def _phone(self, code: str, lowest: int) -> str:
-        while True:
-            number = int(f"7{code}{self.rng.randint(lowest, 9_999_999):07d}")
-            if number not in self.phones_taken:
-                self.phones_taken.add(number)
-                return f"+{number}"
-
-    def mobile(self) -> str:
-        return self._phone(self.rng.choice(MOBILE_CODES), 0)
-
-    def home_phone(self) -> str:
-        # Moscow landline numbers do not start with 0 or 1.
-        return self._phone(self.rng.choice(HOME_CODES), 2_000_000)
-
-
-# --- Citizens --------------------------------------------------------------------------------------
 PERSON_COLUMNS = (
     "surname", "given_name", "patronymic", "surname_folded", "given_name_folded", "patronymic_folded",
     "birth_date", "sex", "address", "district_id", "snils", "oms_number", "disability_group",
@@ -469,164 +343,31 @@ def refresh_statistics() -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
-# --- Staff -----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class DemoUser:
-    username: str
-    role: Role
-    surname: str
-    given_name: str
-    patronymic: str
-    position: str
-    organisation: str  # key into demo_organisations()
-    public_phone: str = ""
-    skills: tuple[str, ...] = ()
-
-
-DEMO_USERS = (
-    DemoUser("admin", Role.ADMINISTRATOR, "Крылов", "Сергей", "Павлович", "Администратор системы", ""),
-    DemoUser(
-        "supervisor", Role.SUPERVISOR, "Орлова", "Елена", "Викторовна", "Руководитель смены колл-центра",
-        "call_centre",
-    ),
-    DemoUser("operator", Role.OPERATOR, "Морозова", "Анна", "Сергеевна", "Оператор колл-центра", "call_centre"),
-    DemoUser("dispatcher", Role.DISPATCHER, "Белова", "Ольга", "Николаевна", "Диспетчер ТЦСО", "home_tcso"),
-    DemoUser(
-        "worker", Role.SOCIAL_WORKER, "Соколова", "Марина", "Ивановна", "Социальный работник", "home_tcso",
-        public_phone="+79161230001", skills=("car", "heavy_loads", "cash"),
-    ),
-    DemoUser(
-        "volunteer", Role.VOLUNTEER, "Лебедев", "Дмитрий", "Андреевич", "Волонтёр", "home_tcso",
-        public_phone="+79161230002", skills=("pets", "cash"),
-    ),
-    DemoUser(
-        "coordinator", Role.COORDINATOR, "Волкова", "Татьяна", "Александровна", "Социальный координатор",
-        "hospital",
-    ),
-    DemoUser(
-        "psychologist", Role.PSYCHOLOGIST, "Зайцева", "Ирина", "Михайловна", "Психолог", "psych_service",
-        skills=("psychology",),
-    ),
-    DemoUser(
-        "navigator", Role.NAVIGATOR, "Кузнецова", "Наталья", "Петровна", "Персональный помощник",
-        "oncology_centre", skills=("medical",),
-    ),
-)  # fmt: skip
-
-
-def demo_organisations() -> dict[str, Organisation | None]:
-    def first(**lookup: object) -> Organisation | None:
-        return Organisation.objects.filter(**lookup).order_by("pk").first()
-
-    return {
-        "": None,
-        "call_centre": first(name=CALL_CENTRE_NAME),
-        "home_tcso": first(kind=Organisation.Kind.TCSO, districts__name=HOME_DISTRICT),
-        "hospital": first(kind=Organisation.Kind.HOSPITAL),
-        "psych_service": first(name=PSYCH_SERVICE_NAME),
-        "oncology_centre": first(kind=Organisation.Kind.ONCOLOGY_CENTRE),
-    }
-
-
-def ensure_demo_users(password: str) -> dict[str, User]:
-    """Create the missing demo logins; existing ones are left as they are (their password too)."""
-    users = {u.username: u for u in User.objects.filter(username__in=[d.username for d in DEMO_USERS])}
-    missing = [d for d in DEMO_USERS if d.username not in users]
-    if not missing:
-        return users
-    password_hash = make_password(password)  # slow on purpose (PBKDF2): once for all of them
-    groups = {g.name: g for g in Group.objects.filter(name__in=Role.values)}
-    organisations = demo_organisations()
-    skills = {s.code: s for s in Skill.objects.all()}
-    for demo in missing:
-        user = User.objects.create(
-            username=demo.username,
-            password=password_hash,
-            first_name=demo.given_name,
-            last_name=demo.surname,
-            is_staff=demo.role == Role.ADMINISTRATOR,
-        )
-        user.groups.set([groups[demo.role]])
-        organisation = organisations[demo.organisation]
-        worker, created = Worker.objects.get_or_create(
-            user=user,
-            defaults={
-                "kind": Worker.Kind.VOLUNTEER if demo.role == Role.VOLUNTEER else Worker.Kind.STAFF,
-                "surname": demo.surname,
-                "given_name": demo.given_name,
-                "patronymic": demo.patronymic,
-                "position": demo.position,
-                "organisation": organisation,
-                "public_phone": demo.public_phone,
-            },
-        )
-        if created and demo.role in (Role.SOCIAL_WORKER, Role.VOLUNTEER) and organisation:
-            worker.districts.set(organisation.districts.all())
-        if created:
-            worker.skills.set([skills[code] for code in demo.skills if code in skills])
-        users[demo.username] = user
-    return users
-
-
-def seed_field_staff(*, seed: int) -> int:
-    """Six social workers and two volunteers for every TCSO; returns how many were added."""
-    rng = random.Random(f"staff:{seed}")
-    pools = name_pools()
-    groups = {g.name: g for g in Group.objects.filter(name__in=[Role.SOCIAL_WORKER, Role.VOLUNTEER])}
-    skills = sorted(Skill.objects.all(), key=lambda s: s.code)
-    existing = set(
-        User.objects.filter(Q(username__startswith="sw-") | Q(username__startswith="vol-")).values_list(
-            "username", flat=True
-        )
-    )
-    tcsos = Organisation.objects.filter(kind=Organisation.Kind.TCSO).prefetch_related("districts").order_by("pk")
-
-    plans: list[tuple[User, Worker, list[int], list[int], Role]] = []
-    for tcso in tcsos:
-        district_ids = sorted(d.pk for d in tcso.districts.all())
-        roster = [("sw", n, Role.SOCIAL_WORKER) for n in range(1, SOCIAL_WORKERS_PER_TCSO + 1)] + [
-            ("vol", n, Role.VOLUNTEER) for n in range(1, VOLUNTEERS_PER_TCSO + 1)
-        ]
-        for prefix, number, role in roster:
-            # Draw names for existing users too, so the same username keeps getting the same name.
-            sex = Sex.FEMALE if rng.random() < (0.8 if role == Role.SOCIAL_WORKER else 0.5) else Sex.MALE
-            name = random_name(rng, pools, sex)
-            skill_ids = [s.pk for s in rng.sample(skills, rng.randint(1, 3))] if skills else []
-            username = f"{prefix}-{tcso.pk}-{number}"
-            if username in existing:
-                continue
-            user = User(username=username, first_name=name.given_name, last_name=name.surname)
-            user.set_unusable_password()
-            volunteer = role == Role.VOLUNTEER
-            worker = Worker(
-                kind=Worker.Kind.VOLUNTEER if volunteer else Worker.Kind.STAFF,
-                surname=name.surname,
-                given_name=name.given_name,
-                patronymic=name.patronymic,
-                position="Волонтёр" if volunteer else "Социальный работник",
-                organisation=tcso,
-                daily_capacity=4 if volunteer else 8,
-            )
-            plans.append((user, worker, district_ids, skill_ids, role))
-    if not plans:
+def seed(ctx: SeedContext) -> int:
+    """Top the citizens up to ``ctx.people``."""
+    if ctx.keep_city:
         return 0
-    identifiers = Identifiers(rng)
-    identifiers.load_existing()
-    for _, worker, *_ in plans:
-        worker.public_phone = identifiers.mobile()
+    to_add = max(0, ctx.people - Person.objects.count())
+    started = time.perf_counter()
 
-    with transaction.atomic():
-        User.objects.bulk_create([p[0] for p in plans])
-        for user, worker, *_ in plans:
-            worker.user = user
-        Worker.objects.bulk_create([p[1] for p in plans])
-        User.groups.through.objects.bulk_create(
-            [User.groups.through(user_id=user.pk, group_id=groups[role].pk) for user, _, _, _, role in plans]
-        )
-        Worker.districts.through.objects.bulk_create(
-            [Worker.districts.through(worker_id=w.pk, district_id=d) for _, w, ds, _, _ in plans for d in ds]
-        )
-        Worker.skills.through.objects.bulk_create(
-            [Worker.skills.through(worker_id=w.pk, skill_id=s) for _, w, _, ss, _ in plans for s in ss]
-        )
-    return len(plans)
+    def progress(done: int) -> None:
+        rate = done / max(time.perf_counter() - started, 1e-9)
+        ctx.progress(f"  {done} / {to_add} citizens ({rate:.0f}/s)")
+
+    return seed_citizens(
+        count=to_add,
+        seed=ctx.seed,
+        recorded_by=ctx.users["operator"],
+        batch_size=ctx.batch_size,
+        progress=progress,
+    )
+
+
+def summary(added: int, seconds: float) -> str:
+    # bench/run.py reads the rate from "(N added in S s (R citizens/s))".
+    rate = f" in {seconds:.1f} s ({added / max(seconds, 1e-9):.0f} citizens/s)" if added else ""
+    return (
+        f"{Person.objects.count()} citizens ({added} added{rate}), {PersonPhone.objects.count()} phones, "
+        f"{ContactPerson.objects.count()} contact persons, {IdentityDocument.objects.count()} documents, "
+        f"{Consent.objects.count()} consents"
+    )
