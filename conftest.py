@@ -41,6 +41,29 @@ def make_user(db: None):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def town(make_user):  # type: ignore[no-untyped-def]
+    """The shared cast (tests/cast.py): two TCSOs with their staff, the call centre, a supervisor..."""
+    from tests.cast import build_town
+
+    return build_town(make_user)
+
+
+@pytest.fixture
+def dispatcher_for(make_user):  # type: ignore[no-untyped-def]
+    """A dispatcher whose (new) TCSO serves the given district."""
+    from people.tests.factories import OrganisationFactory, WorkerFactory
+
+    def make(district: object) -> User:
+        user = make_user("dispatcher")
+        tcso = OrganisationFactory()
+        tcso.districts.add(district)
+        WorkerFactory(user=user, organisation=tcso)
+        return user
+
+    return make
+
+
+@pytest.fixture
 def _clear_audit_journal(transactional_db: None) -> object:
     """Transactional tests end with a flush, which the append-only journal would refuse."""
     yield

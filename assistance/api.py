@@ -10,7 +10,6 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -21,6 +20,7 @@ from pydantic import AliasChoices, Field
 
 from api.errors import InputError
 from api.idempotency import IDEMPOTENCY_DOC, Answer, run_idempotent
+from api.pagination import limit_param, offset_param
 from api.responses import api_actor, idempotent_answer, json_answer
 from api.schemas import ERRORS, ConflictOut, ErrorOut, Strict
 from assistance import reference, services
@@ -229,8 +229,8 @@ def list_requests(
     status: str = Query("", description="A status, or “open” for every open one."),
     tcso: int | None = Query(None, description="Id of a TCSO."),
     person: int | None = Query(None, description="Id of a citizen."),
-    limit: int = Query(settings.OPORA_API_PAGE_SIZE, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    limit: int = limit_param(),
+    offset: int = offset_param(),
 ) -> HttpResponse:
     """Requests the caller may see (dispatchers: their TCSO's), soonest due first."""
     require(request.user, "assistance.view_request")

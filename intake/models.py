@@ -16,7 +16,10 @@ class Direction(models.TextChoices):
     OUTBOUND = "outbound", _("outbound")
 
 
-class InteractionChannel(models.TextChoices):
+class Medium(models.TextChoices):
+    """How we were in touch: by phone, face to face, in writing (the journal's origin and the outbox's
+    channel are other things)."""
+
     PHONE = "phone", _("phone")
     VISIT = "visit", _("visit")
     MESSAGE = "message", _("message")
@@ -44,8 +47,9 @@ class Interaction(TimeStampedModel):
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True, help_text=_("the caller's number, E.164"))
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.INBOUND)
-    channel = models.CharField(
-        _("channel"), max_length=10, choices=InteractionChannel.choices, default=InteractionChannel.PHONE
+    # The column keeps its first name, "channel".
+    medium = models.CharField(
+        _("medium"), max_length=10, choices=Medium.choices, default=Medium.PHONE, db_column="channel"
     )
     operator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -79,4 +83,4 @@ class Interaction(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} {timezone.localtime(self.started_at):%d.%m.%Y %H:%M}"
+        return f"{self.get_medium_display()} {timezone.localtime(self.started_at):%d.%m.%Y %H:%M}"

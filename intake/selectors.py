@@ -8,9 +8,9 @@ from django.db.models import QuerySet
 
 from assistance import workflow
 from assistance.models import HelpRequest
-from core.permissions import served_district_ids
-from core.roles import Role, user_roles
+from core.permissions import is_dispatcher, served_district_ids
 from intake.models import Interaction
+from intake.rules import citywide_call_roles
 from people.models import Person
 
 RECENT_INTERACTIONS = 5
@@ -46,15 +46,13 @@ def screen_pop_cards(people: list[Person]) -> list[dict[str, Any]]:
 
 
 # Roles that count every call: the call centre takes them from the whole city, supervisors oversee it.
-CITYWIDE_INTERACTION_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR})
-
-
 def visible_interactions(user: User) -> QuerySet[Interaction]:
     """The interactions ``user`` may count: the call centre and supervisors all, a dispatcher those of
-    citizens in the districts his TCSO serves (never an anonymous call), everyone else none."""
-    roles = user_roles(user)
-    if roles & CITYWIDE_INTERACTION_ROLES:
+    citizens in the districts his TCSO serves (never an anonymous call), everyone else none.
+
+    Decided by the predicates of intake/rules.py, like the call screen itself."""
+    if citywide_call_roles.test(user):
         return Interaction.objects.all()
-    if Role.DISPATCHER in roles:
+    if is_dispatcher.test(user):
         return Interaction.objects.filter(person__district_id__in=served_district_ids(user))
     return Interaction.objects.none()

@@ -18,7 +18,7 @@ from audit.models import Action
 from core.actor import Actor
 from core.exceptions import ValidationError
 from core.permissions import require
-from intake.models import Direction, Interaction, InteractionChannel, Outcome
+from intake.models import Direction, Interaction, Medium, Outcome
 from people.models import Person
 
 # Outcomes an operator can choose for a call that produced no request.
@@ -133,7 +133,7 @@ def log_call(
             transaction.set_rollback(True)
             raise RowErrors(errors, general)
         interaction = _call_for(cti_call_id) or Interaction(
-            cti_call_id=cti_call_id or None, direction=Direction.INBOUND, channel=InteractionChannel.PHONE
+            cti_call_id=cti_call_id or None, direction=Direction.INBOUND, medium=Medium.PHONE
         )
         interaction.person = person
         interaction.operator = interaction.operator or actor.user
@@ -171,7 +171,7 @@ def record_interaction(
         raise ValidationError({"note": _("Write down what the complaint is about.")})
     with transaction.atomic():
         interaction = _call_for(cti_call_id) or Interaction(
-            cti_call_id=cti_call_id or None, direction=Direction.INBOUND, channel=InteractionChannel.PHONE
+            cti_call_id=cti_call_id or None, direction=Direction.INBOUND, medium=Medium.PHONE
         )
         interaction.person = person
         interaction.phone = interaction.phone or phone
@@ -220,7 +220,7 @@ def cti_event(
             call = Interaction(
                 cti_call_id=call_id,
                 direction=Direction.INBOUND,
-                channel=InteractionChannel.PHONE,
+                medium=Medium.PHONE,
                 started_at=now,
                 phone=phone,
             )

@@ -11,11 +11,8 @@ from django.test import Client
 from api.models import ApiToken
 from api.tests.factories import (
     DistrictFactory,
-    OrganisationFactory,
     PersonFactory,
     PhoneFactory,
-    UserFactory,
-    WorkerFactory,
 )
 from people.models import Person
 
@@ -70,23 +67,13 @@ def person(district: Any) -> Person:
 
 
 @pytest.fixture
-def user_with_role(db: None) -> Callable[..., User]:
+def user_with_role(make_user: Callable[..., User]) -> Callable[..., User]:
+    """A user in one role, with a name (the shared ``make_user`` of the root conftest.py)."""
+
     def make(role: str, **kwargs: Any) -> User:
-        return UserFactory(role=role, **kwargs)
-
-    return make
-
-
-@pytest.fixture
-def dispatcher_for(user_with_role: Callable[..., User]) -> Callable[[Any], User]:
-    """A dispatcher whose TCSO serves the given district."""
-
-    def make(served: Any) -> User:
-        user = user_with_role("dispatcher")
-        tcso = OrganisationFactory()
-        tcso.districts.add(served)
-        WorkerFactory(user=user, organisation=tcso)
-        return user
+        kwargs.setdefault("first_name", "Анна")
+        kwargs.setdefault("last_name", "Кузнецова")
+        return make_user(role, **kwargs)
 
     return make
 

@@ -1,69 +1,30 @@
 """Help requests through the JSON API: register, list, read, move, and the catalogue."""
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 
-from api.tests.factories import DistrictFactory, OrganisationFactory, PersonFactory, WorkerFactory
-from assistance.models import Assignment, HelpRequest, ServiceType, Status
+from api.tests.factories import PersonFactory
+from assistance.models import Assignment, HelpRequest, Status
 from assistance.selectors import visible_requests
-from assistance.services import RequestInput, create_request
 from assistance.tests.factories import ServiceTypeFactory
 from audit.models import AuditEvent
-from core.actor import Actor
-from directory.models import Organisation, Skill, Worker
-from people.models import Person
+from directory.models import Skill
+from tests.cast import Town
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/requests"
 
 
-@dataclass
-class City:
-    person: Person
-    tcso: Organisation
-    service: ServiceType
-    operator: User
-    dispatcher: User
-    other_dispatcher: User
-    volunteer_user: User
-    volunteer: Worker
-
-    def request(self, person: Person | None = None) -> HelpRequest:
-        return create_request(
-            person=person or self.person, data=RequestInput(service_type=self.service), actor=Actor(self.operator)
-        )
+City = Town  # the shared cast of tests/cast.py, with a car needed for its service
 
 
 @pytest.fixture
-def city(user_with_role: Any) -> City:
-    district = DistrictFactory()
-    tcso = OrganisationFactory()
-    tcso.districts.add(district)
-    other_tcso = OrganisationFactory()
-    other_tcso.districts.add(DistrictFactory())
-    dispatcher = user_with_role("dispatcher")
-    WorkerFactory(user=dispatcher, organisation=tcso)
-    other_dispatcher = user_with_role("dispatcher")
-    WorkerFactory(user=other_dispatcher, organisation=other_tcso)
-    volunteer_user = user_with_role("volunteer")
-    volunteer = WorkerFactory(user=volunteer_user, organisation=tcso, kind="volunteer", given_name="Дмитрий")
-    service = ServiceTypeFactory()
-    service.required_skills.add(Skill.objects.create(code="car", name="Автомобиль"))
-    return City(
-        person=PersonFactory(district=district),
-        tcso=tcso,
-        service=service,
-        operator=user_with_role("operator"),
-        dispatcher=dispatcher,
-        other_dispatcher=other_dispatcher,
-        volunteer_user=volunteer_user,
-        volunteer=volunteer,
-    )
+def city(town: Town) -> Town:
+    town.service.required_skills.add(Skill.objects.create(code="car", name="Автомобиль"))
+    return town
 
 
 def body(city: City, **extra: Any) -> dict[str, Any]:
@@ -127,9 +88,9 @@ def test_anonymous_caller_gets_401(city: City, anonymous_api: Any) -> None:
 
 # --- list and read ----------------------------------------------------------------------------------
 def test_dispatcher_lists_only_own_tcsos_requests(city: City, api_as: Any) -> None:
-    mine = city.request()
+    mine = city.new_request()
     elsewhere = PersonFactory(district=city.other_dispatcher.worker.organisation.districts.get())
-    theirs = city.request(elsewhere)
+    theirs = city.new_request(elsewhere)
     data = api_as(city.dispatcher).get(URL).json()
     assert [r["id"] for r in data["results"]] == [mine.pk]
     assert data["count"] == 1
@@ -138,7 +99,7 @@ def test_dispatcher_lists_only_own_tcsos_requests(city: City, api_as: Any) -> No
 
 
 def test_list_filters_by_status_tcso_and_person_and_pages(city: City, api_as: Any) -> None:
-    first, second, third = city.request(), city.request(), city.request()
+    first, second, third = city.new_request(), city.new_request(), city.new_request()
     client = api_as(city.operator)
     client.post(f"{URL}/{second.pk}/transitions", {"to": "cancelled", "version": 1, "reason": "дубль"})
     assert [r["id"] for r in client.get(URL, {"status": "cancelled"}).json()["results"]] == [second.pk]
@@ -155,13 +116,13 @@ def test_unknown_status_filter_is_refused(city: City, api_as: Any) -> None:
 
 
 def test_volunteer_may_not_list_requests(city: City, api_as: Any) -> None:
-    city.request()
+    city.new_request()
     assert api_as(city.volunteer_user).get(URL).status_code == 403
 
 
 def test_visible_requests_agrees_with_the_view_request_rule(city: City, user_with_role: Any) -> None:
     elsewhere = PersonFactory(district=city.other_dispatcher.worker.organisation.districts.get())
-    requests = [city.request(), city.request(elsewhere)]
+    requests = [city.new_request(), city.new_request(elsewhere)]
     users = [city.operator, city.dispatcher, city.other_dispatcher, city.volunteer_user, user_with_role("supervisor")]
     users += [user_with_role("coordinator"), user_with_role("psychologist"), user_with_role("social_worker")]
     for user in users:
@@ -170,7 +131,7 @@ def test_visible_requests_agrees_with_the_view_request_rule(city: City, user_wit
 
 
 def test_get_a_request_and_the_read_is_journaled(city: City, api_as: Any) -> None:
-    req = city.request()
+    req = city.new_request()
     response = api_as(city.dispatcher).get(f"{URL}/{req.pk}")
     assert response.status_code == 200
     assert response.json()["id"] == req.pk and response.json()["version"] == 1
@@ -178,14 +139,14 @@ def test_get_a_request_and_the_read_is_journaled(city: City, api_as: Any) -> Non
 
 
 def test_a_request_of_another_tcso_answers_404_like_a_missing_one(city: City, api_as: Any) -> None:
-    req = city.request()
+    req = city.new_request()
     assert api_as(city.other_dispatcher).get(f"{URL}/{req.pk}").status_code == 404
     assert api_as(city.operator).get(f"{URL}/{req.pk + 1000}").status_code == 404
 
 
 # --- transitions -----------------------------------------------------------------------------------
 def test_dispatcher_accepts_and_assigns_then_the_volunteer_starts(city: City, api_as: Any) -> None:
-    req = city.request()
+    req = city.new_request()
     dispatcher = api_as(city.dispatcher)
     accepted = dispatcher.post(f"{URL}/{req.pk}/transitions", {"to": "accepted", "version": 1})
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
@@ -203,7 +164,7 @@ def test_dispatcher_accepts_and_assigns_then_the_volunteer_starts(city: City, ap
 
 
 def test_two_moves_with_the_same_version_second_is_409_with_the_current_version(city: City, api_as: Any) -> None:
-    req = city.request()
+    req = city.new_request()
     dispatcher = api_as(city.dispatcher)
     assert dispatcher.post(f"{URL}/{req.pk}/transitions", {"to": "accepted", "version": 1}).status_code == 200
     second = dispatcher.post(f"{URL}/{req.pk}/transitions", {"to": "cancelled", "version": 1, "reason": "дубль"})
@@ -214,20 +175,20 @@ def test_two_moves_with_the_same_version_second_is_409_with_the_current_version(
 
 
 def test_illegal_move_is_422_with_a_message(city: City, api_as: Any) -> None:
-    req = city.request()
+    req = city.new_request()
     response = api_as(city.dispatcher).post(f"{URL}/{req.pk}/transitions", {"to": "done", "version": 1})
     assert response.status_code == 422
     assert "cannot become" in response.json()["errors"]["to"][0]
 
 
 def test_cancel_without_reason_is_422(city: City, api_as: Any) -> None:
-    req = city.request()
+    req = city.new_request()
     response = api_as(city.operator).post(f"{URL}/{req.pk}/transitions", {"to": "cancelled", "version": 1})
     assert response.status_code == 422 and "reason" in response.json()["errors"]
 
 
 def test_move_of_a_request_that_is_not_ones_own_is_404_and_changes_nothing(city: City, api_as: Any) -> None:
-    req = city.request()
+    req = city.new_request()
     response = api_as(city.other_dispatcher).post(f"{URL}/{req.pk}/transitions", {"to": "accepted", "version": 1})
     assert response.status_code == 404
     response = api_as(city.volunteer_user).post(f"{URL}/{req.pk}/transitions", {"to": "accepted", "version": 1})
@@ -239,7 +200,7 @@ def test_move_of_a_request_that_is_not_ones_own_is_404_and_changes_nothing(city:
 
 
 def test_unknown_assignee_and_missing_request(city: City, api_as: Any) -> None:
-    req = city.request()
+    req = city.new_request()
     dispatcher = api_as(city.dispatcher)
     dispatcher.post(f"{URL}/{req.pk}/transitions", {"to": "accepted", "version": 1})
     response = dispatcher.post(f"{URL}/{req.pk}/transitions", {"to": "assigned", "assignee": 99999, "version": 2})
@@ -248,7 +209,7 @@ def test_unknown_assignee_and_missing_request(city: City, api_as: Any) -> None:
 
 
 def test_replayed_transition_returns_the_first_answer(city: City, api_as: Any) -> None:
-    req = city.request()
+    req = city.new_request()
     dispatcher = api_as(city.dispatcher)
     first = dispatcher.post(f"{URL}/{req.pk}/transitions", {"to": "accepted", "version": 1}, key="move-1")
     again = dispatcher.post(f"{URL}/{req.pk}/transitions", {"to": "accepted", "version": 1}, key="move-1")
@@ -276,7 +237,7 @@ def test_service_types_lists_the_active_catalogue(city: City, api_as: Any) -> No
 def test_done_through_the_api_needs_the_money_spent_when_the_service_handles_money(city: City, api_as: Any) -> None:
     city.service.handles_money = True
     city.service.save()
-    req = city.request()
+    req = city.new_request()
     dispatcher = api_as(city.dispatcher)
     assert dispatcher.post(f"{URL}/{req.pk}/transitions", {"to": "accepted", "version": 1}).status_code == 200
     assigned = dispatcher.post(

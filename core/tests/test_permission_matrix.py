@@ -659,3 +659,65 @@ def test_lists_show_each_role_only_its_requests(client, world, name, role, expec
         assert status == 200, f"{role} {name}: {status}"
         assert len(pks) == len(set(pks)), f"{role} {name}: a request listed twice"
         assert world.named(pks) == expected
+
+
+# --- whose figures the dashboard shows --------------------------------------------------------------
+# fmt: off
+DASHBOARD_GRID = {
+    #                                   admin super   oper    disp    disp2   socw vol  vol2 coord psych navig anon
+    "dashboard ?tcso=the away TCSO":   (403, "away", "away", "home", "away", 403, 403, 403, 403, 403, 403, LOGIN),
+    "dashboard without a TCSO chosen": (403, "city", "city", "home", "away", 403, 403, 403, 403, 403, 403, LOGIN),
+}
+# fmt: on
+
+
+@pytest.mark.parametrize(("name", "role", "expected"), cells(DASHBOARD_GRID))
+def test_dashboard_scope_matrix(client, world, name, role, expected):
+    """Supervisors and the call centre see the city or the TCSO they choose; a dispatcher his own."""
+    query = {"tcso": world.away_tcso.pk} if "away" in name else {}
+    response = as_role(client, world, role).get(reverse("reports:dashboard"), query)
+    if expected == LOGIN:
+        assert response.status_code == 302 and "login" in response.url
+        return
+    if isinstance(expected, int):
+        assert response.status_code == expected
+        return
+    assert response.status_code == 200
+    shown = {None: "city", world.tcso.pk: "home", world.away_tcso.pk: "away"}[
+        getattr(response.context["tcso"], "pk", None)
+    ]
+    assert shown == expected, f"{role} {name}: {shown}"
+
+
+# --- every registered permission is exercised by some matrix ---------------------------------------------
+# Each permission of the rules (core/permissions.py and every <app>/rules.py) and the rows of this module's
+# matrices that exercise it; tests/test_permissions_covered.py fails on a permission no matrix names.
+PERMISSIONS_COVERED = {
+    "core.use_admin": ["admin", "admin districts"],
+    "people.search_person": ["people search", "GET /people?q"],
+    "people.view_person": ["card", "card contacts tab", "GET /people/{id}", "card of the task's citizen"],
+    "people.add_person": ["people create form", "POST /people"],
+    "people.change_person": ["edit form", "add contact", "give consent", "PATCH /people/{id}"],
+    "audit.view_person_journal": ["card journal tab"],
+    "intake.take_calls": ["incoming call", "POST /cti/calls (ring)"],
+    "assistance.create_request": ["POST /requests"],
+    "assistance.view_request": ["request page (new request)", "GET /requests/{new}", "GET /requests"],
+    "assistance.view_queue": ["request queue", "queue: bulk assign (new request)", "queue: auto-assign"],
+    "assistance.view_all_queues": ["request queue page"],
+    "assistance.dispatch_request": ["move: new → accepted", "assign (new request)", "transitions: new → accepted"],
+    "assistance.transfer_request": ["transfer to the away TCSO"],
+    "assistance.work_on_request": ["field task: start", "transitions: task → in_progress"],
+    "assistance.cancel_request": ["move: new → cancelled", "transitions: new → cancelled"],
+    "assistance.view_own_tasks": ["my tasks", "my tasks page", "field task page"],
+    "reports.view_dashboard": ["dashboard"],
+    "reports.view_city_figures": ["dashboard ?tcso=the away TCSO", "dashboard without a TCSO chosen"],
+    "notify.view_outbox": ["outbox"],
+}
+MATRIX_ROWS = (
+    {row[0] for row in MATRIX}
+    | {row[0] for row in API_MATRIX}
+    | set(API_GRID)
+    | set(PAGE_GRID)
+    | set(LIST_GRID)
+    | set(DASHBOARD_GRID)
+)

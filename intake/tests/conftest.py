@@ -2,13 +2,12 @@ from typing import Any
 
 import pytest
 
-from assistance.tests.conftest import town  # noqa: F401
 from assistance.tests.factories import ServiceTypeFactory
 from people.tests.factories import PhoneFactory
 
 
 @pytest.fixture
-def caller(town: Any) -> Any:  # noqa: F811
+def caller(town: Any) -> Any:
     """The town's citizen, reachable on +7 916 555-12-34."""
     PhoneFactory(person=town.person, number="+79165551234")
     return town.person

@@ -5,7 +5,6 @@ from the `api` kit. Access is decided by the same rules as the pages (people/rul
 and change of a citizen's record is journaled with origin "api".
 """
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from ninja import Query, Router
 
 from api.errors import InputError, messages_of
 from api.idempotency import IDEMPOTENCY_DOC, Answer, run_idempotent
+from api.pagination import limit_param, offset_param
 from api.responses import api_actor, dump, idempotent_answer, json_answer
 from api.schemas import ERRORS, ConflictOut, ErrorOut
 from core.exceptions import ValidationError
@@ -82,8 +82,8 @@ def search_people(
     q: str = Query("", description="What an operator would type: phone, name, SNILS or birth date."),
     phone: str = Query("", description="A phone in any format: 8 (916) 123-45-67, +7 916 1234567."),
     snils: str = Query("", description="A SNILS in any format: 112-233-445 95."),
-    limit: int = Query(settings.OPORA_API_PAGE_SIZE, ge=1, le=200),
-    offset: int = Query(0, ge=0, le=SEARCH_WINDOW - 1),
+    limit: int = limit_param(),
+    offset: int = offset_param(SEARCH_WINDOW),
 ) -> HttpResponse:
     """Citizens matching the query, best match first; city-wide roles see everyone, dispatchers their
     TCSO's districts. The search is journaled (what kind of query and which records were shown)."""

@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 
 from directory.models import Organisation
-from intake.models import Direction, Interaction, InteractionChannel, Outcome
+from intake.models import Direction, Interaction, Medium, Outcome
 from intake.selectors import visible_interactions
 from reports.figures import Panel
 from reports.periods import Period
@@ -26,7 +26,7 @@ def call_figures(interactions: QuerySet[Interaction], when: Period) -> CallFigur
         started_at__gte=when.start,
         started_at__lte=when.end,
         direction=Direction.INBOUND,
-        channel=InteractionChannel.PHONE,
+        medium=Medium.PHONE,
     )
     counts = calls.aggregate(all=Count("pk"), with_request=Count("pk", filter=Q(outcome=Outcome.REQUEST_CREATED)))
     return CallFigures(received=counts["all"], with_request=counts["with_request"])

@@ -4,7 +4,6 @@ import pytest
 from playwright.sync_api import expect
 
 from assistance.models import Assignment, Status
-from assistance.tests.conftest import town  # noqa: F401
 from core.actor import Actor
 from people.tests.factories import PersonFactory, PhoneFactory
 from tests.browser.conftest import PASSWORD
@@ -12,7 +11,7 @@ from tests.browser.conftest import PASSWORD
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_dispatcher_auto_assigns_and_the_card_shows_the_result(page, live_server, login, town):  # noqa: F811
+def test_dispatcher_auto_assigns_and_the_card_shows_the_result(page, live_server, login, town):
     second = PersonFactory(district=town.person.district, surname="Смирнова", given_name="Вера")
     PhoneFactory(person=town.person, number="+79160000101")
     first_request = town.new_request(details="Хлеб и молоко")

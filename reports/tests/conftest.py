@@ -1,1 +1,0 @@
-from assistance.tests.conftest import town  # noqa: F401
