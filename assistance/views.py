@@ -84,7 +84,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "transitions": help_request.transitions.select_related("by"),
         "assignments": help_request.assignments.select_related("worker"),
         "moves": [
-            (s, Status(s).label)
+            (s, workflow.action_label(help_request.status, s))
             for s in sorted(workflow.TRANSITIONS[help_request.status])
             if s != Status.ASSIGNED and user.has_perm(workflow.PERMISSION[s], help_request)
         ],

@@ -5,6 +5,9 @@ cancelled (by whom, why) from any open status; an assigned request can go back t
 (the worker is withdrawn) so that it can be given to someone else.
 """
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from assistance.models import Status
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -37,3 +40,21 @@ def allowed(from_status: str, to_status: str) -> bool:
 
 OPEN = (Status.NEW, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS)
 CLOSED = (Status.DONE, Status.FAILED, Status.CANCELLED)
+
+
+# What the button that makes a move says: the action, never the status it leads to.
+ACTION_LABELS: dict[str, Promise] = {
+    Status.ACCEPTED: _("Accept for the TCSO"),
+    Status.ASSIGNED: _("Assign"),
+    Status.IN_PROGRESS: _("Start the work"),
+    Status.DONE: _("Mark as done"),
+    Status.FAILED: _("Close as not done"),
+    Status.CANCELLED: _("Cancel the request"),
+}
+
+
+def action_label(from_status: str, to_status: str) -> Promise:
+    """The button's words for the move ``from_status`` → ``to_status``."""
+    if from_status in (Status.ASSIGNED, Status.IN_PROGRESS) and to_status == Status.ACCEPTED:
+        return _("Withdraw the worker")
+    return ACTION_LABELS[to_status]
