@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.validators import normalise_oms, normalise_phone, normalise_snils
 from directory.models import District
+from people.inputs import PersonInput, PhoneInput
 from people.models import Consent, ContactPerson, IdentityDocument, Person, PersonPhone
-from people.services import PersonInput, PhoneInput
 
 DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d", "%d%m%Y", "%d/%m/%Y"]
 

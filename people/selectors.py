@@ -4,7 +4,7 @@ import datetime
 import difflib
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -14,11 +14,9 @@ from django.http import Http404
 from core.permissions import MAX_ID, citywide_person_roles, require, served_district_ids
 from core.validators import digits, fold_name, normalise_snils, try_normalise_phone
 from directory.models import District
+from people.inputs import PersonInput
 from people.models import ContactPerson, Person, PersonPhone
 from people.rules import district_dispatcher
-
-if TYPE_CHECKING:
-    from people.services import PersonInput
 
 MAX_RESULTS = 50
 _DATE = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
@@ -249,7 +247,7 @@ def find_duplicates(
     return list(found.values())
 
 
-def duplicates_for(data: "PersonInput", exclude_pk: int | None = None) -> list[DuplicateCandidate]:
+def duplicates_for(data: PersonInput, exclude_pk: int | None = None) -> list[DuplicateCandidate]:
     """:func:`find_duplicates` for the input of a create or update service."""
     return find_duplicates(
         surname=data.surname,

@@ -1,6 +1,5 @@
 """Business actions on the citizen registry. Each runs in one transaction and is journaled."""
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -14,56 +13,8 @@ from core.exceptions import ValidationError
 from core.permissions import require
 from core.services import save_versioned
 from people import selectors
+from people.inputs import PERSON_FIELDS, PersonInput, PhoneInput
 from people.models import Consent, ContactPerson, IdentityDocument, Person, PersonPhone
-
-PERSON_FIELDS = [
-    "surname",
-    "given_name",
-    "patronymic",
-    "birth_date",
-    "sex",
-    "address",
-    "district_id",
-    "latitude",
-    "longitude",
-    "snils",
-    "oms_number",
-    "disability_group",
-    "chronic_illness",
-    "lives_alone",
-    "self_isolating",
-    "preferred_language",
-    "contact_times",
-]
-
-
-@dataclass
-class PhoneInput:
-    number: str  # E.164, already normalised by the form or schema
-    kind: str = PersonPhone.Kind.MOBILE
-    is_primary: bool = False
-
-
-@dataclass
-class PersonInput:
-    surname: str
-    given_name: str
-    patronymic: str = ""
-    birth_date: Any = None
-    sex: str = "unknown"
-    address: str = ""
-    district_id: int | None = None
-    latitude: Any = None
-    longitude: Any = None
-    snils: str | None = None
-    oms_number: str | None = None
-    disability_group: str = ""
-    chronic_illness: bool = False
-    lives_alone: bool = False
-    self_isolating: bool = False
-    preferred_language: str = "ru"
-    contact_times: str = ""
-    phones: list[PhoneInput] = field(default_factory=list)
 
 
 def _unique_violation(exc: IntegrityError) -> ValidationError:

@@ -16,8 +16,8 @@ from api.errors import Errors, InputError, messages_of
 from core.validators import normalise_oms, normalise_phone, normalise_snils
 from directory.models import District
 from people.api.schemas import FlagsIn, PersonCreateIn, PersonFieldsIn, PersonUpdateIn, PhoneIn
+from people.inputs import PERSON_FIELDS, PersonInput, PhoneInput
 from people.models import DisabilityGroup, Person, PersonPhone, Sex
-from people.services import PERSON_FIELDS, PersonInput, PhoneInput
 
 MAX_PHONES = 5
 MAX_LENGTHS = {
