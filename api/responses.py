@@ -1,11 +1,13 @@
 """Answers of the API: JSON without ASCII escapes, idempotent replays marked, the caller as an Actor."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
 from pydantic import BaseModel
 
-from api.idempotency import REPLAYED_HEADER, Answer
+from api.idempotency import REPLAYED_HEADER, Answer, run_idempotent
 from core.actor import Actor, Origin
 
 
@@ -21,6 +23,15 @@ def idempotent_answer(answer: Answer, replayed: bool) -> JsonResponse:
     response = json_answer(answer.status, answer.body)
     if replayed:
         response[REPLAYED_HEADER] = "true"
+    return response
+
+
+def created_answer(request: HttpRequest, action: Callable[[], Answer], *, url_name: str, id_kwarg: str) -> JsonResponse:
+    """Run a create ``action`` at most once per Idempotency-Key; a 201 carries the new record's Location."""
+    answer, replayed = run_idempotent(request, action)
+    response = idempotent_answer(answer, replayed)
+    if answer.status == 201:
+        response["Location"] = reverse(url_name, kwargs={id_kwarg: answer.body["id"]})
     return response
 
 

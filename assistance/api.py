@@ -12,7 +12,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -21,7 +20,7 @@ from pydantic import AliasChoices, Field
 from api.errors import InputError
 from api.idempotency import IDEMPOTENCY_DOC, Answer, run_idempotent
 from api.pagination import limit_param, offset_param
-from api.responses import api_actor, idempotent_answer, json_answer
+from api.responses import api_actor, created_answer, idempotent_answer, json_answer
 from api.schemas import ERRORS, ConflictOut, ErrorOut, Strict
 from assistance import reference, services
 from assistance.models import Assignment, HelpRequest, IntakeChannel, ServiceType, Status, Urgency
@@ -210,11 +209,7 @@ def create_request(request: HttpRequest, payload: RequestCreateIn) -> HttpRespon
         # A new request has no assignment yet, and its person, service and TCSO are at hand.
         return Answer(201, request_out(created, assignments=[]))
 
-    answer, replayed = run_idempotent(request, action)
-    response = idempotent_answer(answer, replayed)
-    if answer.status == 201:
-        response["Location"] = reverse("api:request", kwargs={"request_id": answer.body["id"]})
-    return response
+    return created_answer(request, action, url_name="api:request", id_kwarg="request_id")
 
 
 @router.get(

@@ -6,14 +6,13 @@ and change of a citizen's record is journaled with origin "api".
 """
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from api.errors import InputError, messages_of
 from api.idempotency import IDEMPOTENCY_DOC, Answer, run_idempotent
 from api.pagination import limit_param, offset_param
-from api.responses import api_actor, dump, idempotent_answer, json_answer
+from api.responses import api_actor, created_answer, dump, idempotent_answer, json_answer
 from api.schemas import ERRORS, ConflictOut, ErrorOut
 from core.exceptions import ValidationError
 from core.permissions import require
@@ -147,11 +146,7 @@ def create_person(request: HttpRequest, payload: PersonCreateIn) -> HttpResponse
         created = Person.objects.select_related("district").prefetch_related("phones").get(pk=person.pk)
         return Answer(201, dump(person_out(created)))
 
-    answer, replayed = run_idempotent(request, action)
-    response = idempotent_answer(answer, replayed)
-    if answer.status == 201:
-        response["Location"] = reverse("api:person", kwargs={"person_id": answer.body["id"]})
-    return response
+    return created_answer(request, action, url_name="api:person", id_kwarg="person_id")
 
 
 @router.get(
