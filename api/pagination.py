@@ -5,6 +5,8 @@ from typing import Any
 from django.conf import settings
 from ninja import Query
 
+from core.validators import MAX_ID
+
 # Most rows one page may hold.
 MAX_LIMIT = 200
 
@@ -17,5 +19,5 @@ def limit_param() -> Any:
 def offset_param(window: int | None = None) -> Any:
     """``offset``: rows to skip; within ``window`` rows where the list stops there (a search)."""
     if window is None:
-        return Query(0, ge=0)
+        return Query(0, ge=0, le=MAX_ID)
     return Query(0, ge=0, le=window - 1)

@@ -37,7 +37,9 @@ router = Router(tags=["requests"])
 
 # --- shapes ----------------------------------------------------------------------------------------
 class RequestCreateIn(Strict):
-    person_id: int = Field(validation_alias=AliasChoices("person_id", "person"), description="Id of the citizen.")
+    person_id: int = Field(
+        validation_alias=AliasChoices("person_id", "person"), ge=1, le=MAX_ID, description="Id of the citizen."
+    )
     service_type: str = Field(description="Code from GET /service-types, e.g. food.")
     details: str = Field(default="", max_length=5000, description="What is needed, in words.")
     address: str = Field(default="", max_length=300, description="Where; the citizen's address if empty.")
@@ -48,8 +50,8 @@ class RequestCreateIn(Strict):
 
 class TransitionIn(Strict):
     to: str = Field(description="accepted, assigned, in_progress, done, failed or cancelled.")
-    version: int = Field(description="The version of the request the move is based on.")
-    assignee: int | None = Field(default=None, description="Id of the worker, for “assigned”.")
+    version: int = Field(ge=0, le=MAX_ID, description="The version of the request the move is based on.")
+    assignee: int | None = Field(default=None, ge=1, le=MAX_ID, description="Id of the worker, for “assigned”.")
     reason: str = Field(default="", max_length=300, description="Required for failed and cancelled.")
     money_spent: Decimal | None = Field(
         default=None,
@@ -147,13 +149,23 @@ def request_out(help_request: HelpRequest, assignments: list[Assignment] | None 
     return out.model_dump(mode="json")
 
 
-def _aware(value: datetime.datetime | None) -> datetime.datetime | None:
+# A time window is agreed with a citizen for a visit: years outside these are a typing error.
+WINDOW_YEARS = range(2000, 2101)
+
+
+def _aware(value: datetime.datetime | None, field: str) -> datetime.datetime | None:
     """Moscow time if the client gave no offset; in UTC, as the database gives times back."""
     if value is None:
         return None
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value.astimezone(datetime.UTC)
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        value = value.astimezone(datetime.UTC)
+    except (OverflowError, ValueError):
+        value = None
+    if value is None or value.year not in WINDOW_YEARS:
+        raise InputError({field: [_("Enter a date and time between the years 2000 and 2100.")]})
+    return value
 
 
 def _record_view(actor: Actor, help_request: HelpRequest, section: str) -> None:
@@ -195,8 +207,8 @@ def create_request(request: HttpRequest, payload: RequestCreateIn) -> HttpRespon
         details=payload.details,
         address=payload.address,
         urgency=payload.urgency,
-        window_start=_aware(payload.window_start),
-        window_end=_aware(payload.window_end),
+        window_start=_aware(payload.window_start, "window_start"),
+        window_end=_aware(payload.window_end, "window_end"),
         intake_channel=IntakeChannel.API,
     )
     # The service checks again when it writes; asked here first, every field's problem is answered at once.
@@ -222,8 +234,8 @@ def create_request(request: HttpRequest, payload: RequestCreateIn) -> HttpRespon
 def list_requests(
     request: HttpRequest,
     status: str = Query("", description="A status, or “open” for every open one."),
-    tcso: int | None = Query(None, description="Id of a TCSO."),
-    person: int | None = Query(None, description="Id of a citizen."),
+    tcso: int | None = Query(None, ge=1, le=MAX_ID, description="Id of a TCSO."),
+    person: int | None = Query(None, ge=1, le=MAX_ID, description="Id of a citizen."),
     limit: int = limit_param(),
     offset: int = offset_param(),
 ) -> HttpResponse:

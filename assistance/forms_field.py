@@ -8,6 +8,8 @@ from django import forms
 from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import MAX_ID
+
 RECEIPT_EXTENSIONS = ["jpg", "jpeg", "png", "heic", "webp", "pdf"]
 RECEIPT_MAX_BYTES = 15 * 1024 * 1024
 AMOUNT = re.compile(r"-?(\d+(\.\d{0,2})?|\.\d{1,2})")
@@ -61,7 +63,7 @@ class MoneyField(forms.CharField):
 class VersionForm(forms.Form):
     """The version of the request the worker saw; a stale one is refused by the service."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_ID)
 
 
 class StartForm(VersionForm):

@@ -20,6 +20,7 @@ from audit.models import Action
 from core.actor import Actor
 from core.exceptions import ConcurrentEditError, ValidationError
 from core.permissions import require
+from core.validators import clean_text
 from directory.models import Organisation, Worker
 from people.models import Person
 
@@ -77,6 +78,11 @@ def check_request(*, person: Person | None, data: RequestInput, actor: Actor) ->
         problems["urgency"] = [_("Choose normal or urgent.")]
     if data.window_start and data.window_end and data.window_end <= data.window_start:
         problems["window_end"] = [_("The end of the time window must be after its start.")]
+    for field, multiline in (("details", True), ("address", False)):
+        try:
+            clean_text(getattr(data, field), multiline=multiline)
+        except ValidationError as exc:
+            problems[field] = list(exc.messages)
     return problems
 
 
@@ -99,8 +105,8 @@ def create_request(*, person: Person, data: RequestInput, actor: Actor) -> HelpR
             tcso=tcso,
             intake_channel=data.intake_channel,
             urgency=data.urgency,
-            details=data.details.strip(),
-            address=(data.address or person.address).strip(),
+            details=clean_text(data.details, multiline=True).strip(),
+            address=(clean_text(data.address) if data.address else person.address).strip(),
             window_start=data.window_start,
             window_end=data.window_end,
             due_at=HelpRequest.due_for(service_type, now, data.urgency == Urgency.URGENT),

@@ -16,6 +16,7 @@ from assistance.models import HelpRequest, ServiceType, Status, Urgency
 from core.actor import Actor
 from core.exceptions import ConcurrentEditError, ValidationError
 from core.permissions import require
+from core.validators import bounded_int
 from directory.models import District, Organisation, Worker
 
 
@@ -29,10 +30,8 @@ def _actor(request: HttpRequest) -> Actor:
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+    """An id or version from the query string or the form; None when it is no number a row can have."""
+    return bounded_int(value)
 
 
 def _filters(request: HttpRequest) -> selectors.QueueFilters:

@@ -19,12 +19,11 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from core.roles import Role, user_roles
+from core.validators import MAX_ID
+
+__all__ = ["MAX_ID", "require"]
 
 User = AbstractBaseUser | AnonymousUser
-
-# The largest id a bigint primary key can hold: the load-and-authorise functions answer 404 for a larger
-# number from a URL instead of letting the database driver overflow.
-MAX_ID = 2**63 - 1
 
 
 def require(user: Any, perm: str, obj: Any = None) -> None:

@@ -1,12 +1,26 @@
 """Validators and normalisers for Russian identifiers and phone numbers."""
 
 import re
+import unicodedata
 
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 _NON_DIGITS = re.compile(r"\D")
+
+# The largest number a bigint column (ids, versions) holds, on PostgreSQL and SQLite alike. A larger one
+# from a URL, a form or a JSON body is "no such record" or "not valid", never handed to the database.
+MAX_ID = 2**63 - 1
+
+
+def bounded_int(value: object, *, minimum: int = 0, maximum: int = MAX_ID) -> int | None:
+    """A whole number typed or sent by a user, or None when it is not one or falls outside the range."""
+    text = str(value).strip() if value is not None else ""
+    if not text or len(text) > 20 or not text.lstrip("-").isdigit():
+        return None
+    number = int(text)
+    return number if minimum <= number <= maximum else None
 
 
 def digits(value: str) -> str:
@@ -113,3 +127,22 @@ def format_phone(e164: str) -> str:
 def fold_name(value: str) -> str:
     """Lower-case, ё→е and single spaces: the form names are searched in."""
     return " ".join((value or "").lower().replace("ё", "е").split())
+
+
+# Characters no name, address or note needs, and that make two equal-looking texts differ: control
+# characters (NUL, escape…; line breaks only where a text may have lines), and the invisible "format"
+# characters — zero-width spaces and joiners, bidirectional overrides, the byte-order mark.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+_LINE_BREAKS = frozenset("\n\r\t")
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """``value`` in Unicode NFC, or ValidationError if it holds control or invisible characters."""
+    text = unicodedata.normalize("NFC", value or "")
+    allowed = _LINE_BREAKS if multiline else frozenset()
+    if any(unicodedata.category(ch) in _INVISIBLE and ch not in allowed for ch in text):
+        raise ValidationError(
+            _("Remove the invisible or control characters (they may come from copying the text)."),
+            code="invisible_characters",
+        )
+    return text

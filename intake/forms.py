@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assistance.models import ServiceType, Urgency
 from assistance.services import RequestInput
+from core.validators import MAX_ID
 from intake.models import Outcome
 from intake.services import NO_REQUEST_OUTCOMES, RowInput
 from people.forms import DateField
@@ -132,7 +133,7 @@ class InteractionForm(forms.Form):
         choices=[(o.value, o.label) for o in NO_REQUEST_OUTCOMES],
         initial=Outcome.INFORMATION_ONLY,
     )
-    person = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    person = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
     note = forms.CharField(label=_("note"), required=False, max_length=2000)
     phone = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
     call = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)

@@ -18,6 +18,7 @@ from audit.models import Action
 from core.actor import Actor
 from core.exceptions import ValidationError
 from core.permissions import require
+from core.validators import clean_text
 from intake.models import Direction, Interaction, Medium, Outcome
 from people.models import Person
 
@@ -138,7 +139,7 @@ def log_call(
         interaction.person = person
         interaction.operator = interaction.operator or actor.user
         interaction.outcome = Outcome.REQUEST_CREATED
-        interaction.note = note.strip()
+        interaction.note = _clean_note(note)
         interaction.save()
         interaction.requests.add(*created)
         audit.record(
@@ -177,7 +178,7 @@ def record_interaction(
         interaction.phone = interaction.phone or phone
         interaction.operator = interaction.operator or actor.user
         interaction.outcome = outcome
-        interaction.note = note.strip()
+        interaction.note = _clean_note(note)
         interaction.save()
         audit.record(
             actor=actor,
@@ -188,6 +189,14 @@ def record_interaction(
             details={"outcome": outcome},
         )
     return interaction
+
+
+def _clean_note(note: str) -> str:
+    """The operator's note in NFC; invisible and control characters are refused, for every caller."""
+    try:
+        return clean_text(note, multiline=True).strip()
+    except ValidationError as exc:
+        raise ValidationError({"note": list(exc.messages)}) from exc
 
 
 # --- telephony events -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from assistance.models import HelpRequest
 from core.actor import Actor
 from core.exceptions import ValidationError
 from core.permissions import require
+from core.validators import bounded_int
 from intake import selectors, services
 from intake.forms import CallNoteForm, InteractionForm, RequestRowFormSet, row_initial
 from intake.links import call_url
@@ -81,7 +82,7 @@ def _review_token(rows: list[services.RowInput], note: str) -> str:
 
 def _with_one_more_row(data: QueryDict, person: Person) -> list[dict[str, Any]]:
     """The rows as typed, plus a fresh row with the defaults: "add another request" without JS."""
-    total = int(data.get(f"{ROWS_PREFIX}-TOTAL_FORMS", "1") or 1)
+    total = bounded_int(data.get(f"{ROWS_PREFIX}-TOTAL_FORMS"), minimum=1) or 1
     rows: list[dict[str, Any]] = []
     for index in range(min(total, 9)):
         row: dict[str, Any] = {name: data.get(f"{ROWS_PREFIX}-{index}-{name}", "") for name in ROW_FIELDS}

@@ -8,7 +8,7 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.validators import normalise_oms, normalise_phone, normalise_snils
+from core.validators import MAX_ID, normalise_oms, normalise_phone, normalise_snils
 from directory.models import District
 from people.inputs import PersonInput, PhoneInput
 from people.models import Consent, ContactPerson, IdentityDocument, Person, PersonPhone
@@ -51,7 +51,7 @@ class PersonForm(forms.ModelForm):
         queryset=District.objects.select_related("okrug").order_by("name"),
         required=False,
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=MAX_ID)
     confirm_not_duplicate = forms.BooleanField(
         label=_("I checked: this is a different person"),
         required=False,

@@ -1,5 +1,6 @@
 """Business actions on the citizen registry. Each runs in one transaction and is journaled."""
 
+import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -12,6 +13,7 @@ from core.actor import Actor
 from core.exceptions import ValidationError
 from core.permissions import require
 from core.services import save_versioned
+from core.validators import clean_text
 from people import selectors
 from people.inputs import PERSON_FIELDS, PersonInput, PhoneInput
 from people.models import Consent, ContactPerson, IdentityDocument, Person, PersonPhone
@@ -81,9 +83,33 @@ def check_duplicates(*, data: PersonInput, actor: Actor, confirm_not_duplicate: 
     raise found
 
 
+# Texts of a citizen's record, and whether they may have several lines.
+TEXT_FIELDS = {"surname": False, "given_name": False, "patronymic": False, "address": False, "contact_times": False}
+EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
+
+
+def clean_person_input(data: PersonInput) -> None:
+    """Normalise the record's texts (NFC) in place; refuse invisible characters and impossible birth dates.
+
+    A zero-width space in a surname would make two records of one citizen look different to the duplicate
+    check and to the search, so it is refused here, for every caller, before anything is compared.
+    """
+    errors: dict[str, list[str]] = {}
+    for name, multiline in TEXT_FIELDS.items():
+        try:
+            setattr(data, name, clean_text(getattr(data, name) or "", multiline=multiline))
+        except ValidationError as exc:
+            errors[name] = list(exc.messages)
+    if data.birth_date is not None and data.birth_date < EARLIEST_BIRTH_DATE:
+        errors["birth_date"] = [_("Enter a date of birth after 1900.")]
+    if errors:
+        raise ValidationError(errors)
+
+
 def create_person(*, data: PersonInput, actor: Actor, confirm_not_duplicate: bool = False) -> Person:
     """Register a citizen, unless they may already be registered (:class:`DuplicateFound`)."""
     require(actor.user, "people.add_person")
+    clean_person_input(data)
     check_duplicates(data=data, actor=actor, confirm_not_duplicate=confirm_not_duplicate)
     values = {name: getattr(data, name) for name in PERSON_FIELDS}
     person = Person(**values, created_by=actor.user)
@@ -116,6 +142,7 @@ def update_person(
 ) -> Person:
     """Save changes made on a card opened at ``version``; refuses if someone saved in between."""
     require(actor.user, "people.change_person", person)
+    clean_person_input(data)
     before = {name: getattr(person, name) for name in PERSON_FIELDS}
     after = {name: getattr(data, name) for name in PERSON_FIELDS}
     after["snils"] = after["snils"] or None

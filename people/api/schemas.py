@@ -11,6 +11,7 @@ from ninja import Schema
 from pydantic import AliasChoices, Field
 
 from api.schemas import Strict
+from core.validators import MAX_ID
 from people.models import Person, PersonPhone
 
 
@@ -147,7 +148,11 @@ class FlagsIn(Strict):
 
 
 DISTRICT_FIELD = Field(
-    default=None, validation_alias=AliasChoices("district_id", "district"), description="Id of a district."
+    default=None,
+    validation_alias=AliasChoices("district_id", "district"),
+    ge=1,
+    le=MAX_ID,
+    description="Id of a district.",
 )
 
 
@@ -177,6 +182,6 @@ class PersonCreateIn(PersonFieldsIn):
 
 
 class PersonUpdateIn(PersonFieldsIn):
-    version: int = Field(description="The version of the record the change is based on.")
+    version: int = Field(ge=0, le=MAX_ID, description="The version of the record the change is based on.")
     surname: str | None = None
     given_name: str | None = None
