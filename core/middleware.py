@@ -9,7 +9,7 @@ from django.utils.cache import patch_cache_control
 # Opora uses no camera, microphone, location, payment or USB device, and embeds nothing that should.
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), "
-    "microphone=(), midi=(), payment=(), publickey-credentials-get=(), usb=(), interest-cohort=()"
+    "microphone=(), midi=(), payment=(), publickey-credentials-get=(), usb=()"
 )
 
 
