@@ -21,7 +21,7 @@ from api.errors import InputError
 from api.idempotency import IDEMPOTENCY_DOC, Answer, run_idempotent
 from api.pagination import limit_param, offset_param
 from api.responses import api_actor, created_answer, idempotent_answer, json_answer
-from api.schemas import ERRORS, ConflictOut, ErrorOut, Strict
+from api.schemas import BODY_ERRORS, ERRORS, ConflictOut, ErrorOut, Strict, one_of
 from assistance import reference, services
 from assistance.models import Assignment, HelpRequest, IntakeChannel, ServiceType, Status, Urgency
 from assistance.selectors import get_visible_request, visible_requests
@@ -43,13 +43,18 @@ class RequestCreateIn(Strict):
     service_type: str = Field(description="Code from GET /service-types, e.g. food.")
     details: str = Field(default="", max_length=5000, description="What is needed, in words.")
     address: str = Field(default="", max_length=300, description="Where; the citizen's address if empty.")
-    urgency: str = Field(default=Urgency.NORMAL.value, description="normal or urgent.")
+    urgency: str = Field(
+        default=Urgency.NORMAL.value, description="normal or urgent.", json_schema_extra=one_of(Urgency.values)
+    )
     window_start: datetime.datetime | None = Field(default=None, description="ISO 8601; Moscow time if no offset.")
     window_end: datetime.datetime | None = None
 
 
 class TransitionIn(Strict):
-    to: str = Field(description="accepted, assigned, in_progress, done, failed or cancelled.")
+    to: str = Field(
+        description="accepted, assigned, in_progress, done, failed or cancelled.",
+        json_schema_extra=one_of(s for s in Status.values if s != Status.NEW),
+    )
     version: int = Field(ge=0, le=MAX_ID, description="The version of the request the move is based on.")
     assignee: int | None = Field(default=None, ge=1, le=MAX_ID, description="Id of the worker, for “assigned”.")
     reason: str = Field(default="", max_length=300, description="Required for failed and cancelled.")
@@ -185,7 +190,7 @@ def _reload(pk: int) -> dict[str, Any]:
 # --- endpoints -------------------------------------------------------------------------------------
 @router.post(
     "/requests",
-    response={201: RequestOut, 400: ErrorOut, **ERRORS},
+    response={201: RequestOut, **BODY_ERRORS, **ERRORS},
     operation_id="create_request",
     summary="Register a help request",
     openapi_extra=IDEMPOTENCY_DOC,
@@ -233,7 +238,7 @@ def create_request(request: HttpRequest, payload: RequestCreateIn) -> HttpRespon
 )
 def list_requests(
     request: HttpRequest,
-    status: str = Query("", description="A status, or “open” for every open one."),
+    status: str = Query("", description="A status (new, accepted, assigned, …), or “open” for every open one."),
     tcso: int | None = Query(None, ge=1, le=MAX_ID, description="Id of a TCSO."),
     person: int | None = Query(None, ge=1, le=MAX_ID, description="Id of a citizen."),
     limit: int = limit_param(),
@@ -279,7 +284,7 @@ def get_request(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @router.post(
     "/requests/{request_id}/transitions",
-    response={200: RequestOut, 404: ErrorOut, 409: ConflictOut, **ERRORS},
+    response={200: RequestOut, 404: ErrorOut, 409: ConflictOut, **BODY_ERRORS, **ERRORS},
     operation_id="transition_request",
     summary="Move a help request to another status",
     openapi_extra=IDEMPOTENCY_DOC,

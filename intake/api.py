@@ -8,7 +8,7 @@ from ninja import Field, Router, Schema
 
 from api.idempotency import Answer, run_idempotent
 from api.responses import api_actor, idempotent_answer
-from api.schemas import ErrorOut
+from api.schemas import BODY_ERRORS, ERRORS, ErrorOut
 from core.validators import try_normalise_phone
 from intake import services
 from intake.links import call_url
@@ -31,7 +31,7 @@ class CallEventOut(Schema):
 
 @router.post(
     "/calls",
-    response={200: CallEventOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: CallEventOut, 404: ErrorOut, **BODY_ERRORS, **ERRORS},
     operation_id="cti_call_event",
     summary="A telephony event: ring, answer or hangup",
 )

@@ -2,9 +2,9 @@
 
 ``data/openapi.json`` was first captured before the endpoints moved from the `api` app into
 `people/api`, `assistance/api.py` and `intake/api.py` (issue 10), and the move left it unchanged. Since
-then it changes only on purpose, in the commit that changes the API, which says why (issue 11: every
-id, version and offset states its bounds). Paths, parameters, request bodies, answers and component
-schemas must match.
+then it changes only on purpose, in the commit that changes the API, which says why (issue 11: ids,
+versions and offsets state their bounds, text fields their enumerations, bodies their 400/413/415
+answers). Paths, parameters, request bodies, answers and component schemas must match.
 """
 
 import json
@@ -65,3 +65,23 @@ def test_operation_ids_and_tags_are_as_committed(served: dict[str, Any], before:
 
 def test_info_is_as_committed(served: dict[str, Any], before: dict[str, Any]) -> None:
     assert served["info"] == before["info"]
+
+
+def test_the_document_states_the_real_constraints(served: dict[str, Any]) -> None:
+    """Enumerations, bounds and the answers a body can get are in the document, not only in the code."""
+    schemas = served["components"]["schemas"]
+    assert schemas["TransitionIn"]["properties"]["to"]["enum"] == [
+        "accepted",
+        "assigned",
+        "in_progress",
+        "done",
+        "failed",
+        "cancelled",
+    ]
+    assert schemas["RequestCreateIn"]["properties"]["urgency"]["enum"] == ["normal", "urgent"]
+    assert schemas["TransitionIn"]["properties"]["version"]["maximum"] == 2**63 - 1
+    assert schemas["PersonCreateIn"]["properties"]["surname"]["minLength"] == 1
+    for path, methods in served["paths"].items():
+        for method, operation in methods.items():
+            if method in ("post", "patch", "put"):
+                assert {"400", "413", "415"} <= set(operation["responses"]), f"{method} {path}"

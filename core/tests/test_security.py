@@ -85,3 +85,9 @@ def test_the_secret_key_is_not_in_the_repository():
     tracked = (Path(settings.BASE_DIR) / ".gitignore").read_text()
     assert "var/" in tracked
     assert settings.SECRET_KEY not in (Path(settings.BASE_DIR) / "opora" / "settings.py").read_text()
+
+
+def test_the_var_folder_is_reachable_by_its_owner_only(settings):
+    """It holds the SQLite database, the secret key, receipts and the outbox log."""
+    mode = settings.VAR_DIR.stat().st_mode
+    assert mode & 0o077 == 0, oct(mode)

@@ -13,7 +13,7 @@ from api.errors import InputError, messages_of
 from api.idempotency import IDEMPOTENCY_DOC, Answer, run_idempotent
 from api.pagination import limit_param, offset_param
 from api.responses import api_actor, created_answer, dump, idempotent_answer, json_answer
-from api.schemas import ERRORS, ConflictOut, ErrorOut
+from api.schemas import BODY_ERRORS, ERRORS, ConflictOut, ErrorOut
 from core.exceptions import ValidationError
 from core.permissions import require
 from core.validators import normalise_phone, normalise_snils
@@ -123,7 +123,7 @@ def _duplicates_answer(found: services.DuplicateFound) -> Answer:
 
 @router.post(
     "/people",
-    response={201: PersonOut, 400: ErrorOut, 409: DuplicatesOut, **ERRORS},
+    response={201: PersonOut, 409: DuplicatesOut, **BODY_ERRORS, **ERRORS},
     operation_id="create_person",
     summary="Register a citizen",
     openapi_extra=IDEMPOTENCY_DOC,
@@ -165,7 +165,7 @@ def get_person(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @router.patch(
     "/people/{person_id}",
-    response={200: PersonOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut, **ERRORS},
+    response={200: PersonOut, 404: ErrorOut, 409: ConflictOut, **BODY_ERRORS, **ERRORS},
     operation_id="update_person",
     summary="Change a citizen's record",
     openapi_extra=IDEMPOTENCY_DOC,

@@ -10,9 +10,9 @@ import datetime
 from ninja import Schema
 from pydantic import AliasChoices, Field
 
-from api.schemas import Strict
+from api.schemas import Strict, one_of
 from core.validators import MAX_ID
-from people.models import Person, PersonPhone
+from people.models import DisabilityGroup, Person, PersonPhone, Sex
 
 
 class DuplicateCandidateOut(Schema):
@@ -136,12 +136,16 @@ def person_list_item(person: Person, primary_phone: str | None) -> PersonListIte
 # --- input ---------------------------------------------------------------------------------------------
 class PhoneIn(Strict):
     number: str = Field(description="Any common format: 8 (916) 123-45-67, +7 916 1234567.")
-    kind: str = Field(default=PersonPhone.Kind.MOBILE.value, description="mobile, home, work or other.")
+    kind: str = Field(
+        default=PersonPhone.Kind.MOBILE.value,
+        description="mobile, home, work or other.",
+        json_schema_extra=one_of(PersonPhone.Kind.values),
+    )
     is_primary: bool = False
 
 
 class FlagsIn(Strict):
-    disability_group: str | None = None
+    disability_group: str | None = Field(default=None, json_schema_extra=one_of(DisabilityGroup.values))
     chronic_illness: bool | None = None
     lives_alone: bool | None = None
     self_isolating: bool | None = None
@@ -161,7 +165,7 @@ class PersonFieldsIn(Strict):
 
     patronymic: str | None = None
     birth_date: datetime.date | None = Field(default=None, description="YYYY-MM-DD, not in the future.")
-    sex: str | None = Field(default=None, description="female, male or unknown.")
+    sex: str | None = Field(default=None, description="female, male or unknown.", json_schema_extra=one_of(Sex.values))
     address: str | None = None
     district_id: int | None = DISTRICT_FIELD
     snils: str | None = Field(default=None, description="Any format: 112-233-445 95 or 11223344595.")
@@ -173,8 +177,8 @@ class PersonFieldsIn(Strict):
 
 
 class PersonCreateIn(PersonFieldsIn):
-    surname: str
-    given_name: str
+    surname: str = Field(json_schema_extra={"minLength": 1})
+    given_name: str = Field(json_schema_extra={"minLength": 1})
     confirm_not_duplicate: bool = Field(
         default=False,
         description="Send true after a 409 answer listing possible duplicates, if this is a different person.",
