@@ -1,0 +1,57 @@
+"""Schemathesis against the API's own OpenAPI document: no input it can generate makes a server error,
+and every answer matches what the document says (status codes, content type, body schema).
+
+Bounded so that it belongs in `make test`: OPORA_FUZZ_EXAMPLES cases per operation (default 60, about a
+thousand requests in all), the examples derived from the schema, valid and invalid alike.
+"""
+
+import os
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis import checks
+
+from api.models import ApiToken
+
+EXAMPLES = int(os.environ.get("OPORA_FUZZ_EXAMPLES", "60"))
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+]
+
+
+@pytest.fixture
+def _keep_the_test_connection():
+    """The WSGI handler closes the database connection after each request; inside a test transaction that
+    would close the test's own. Django's test client disconnects the same signals."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(town, _keep_the_test_connection):
+    """A supervisor's token: every operation is open to him, so the checks reach past the permission."""
+    return ApiToken.issue(user=town.supervisor, name="fuzz")[1]
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_the_api_keeps_its_document_whatever_it_is_sent(case, token):
+    case.call_and_validate(headers={"Authorization": f"Bearer {token}", "Host": "localhost"}, checks=CHECKS)
