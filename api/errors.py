@@ -64,8 +64,12 @@ def _pydantic_message(error: dict[str, Any]) -> str:
         return _("Enter a whole number.")
     if kind.startswith("bool_"):
         return _("Enter true or false.")
+    if kind.startswith("datetime_"):
+        return _("Enter a date and time as YYYY-MM-DDTHH:MM, e.g. 2026-12-03T10:00.")
     if kind.startswith("date_"):
         return _("Enter a date as YYYY-MM-DD, e.g. 1944-03-05.")
+    if kind.startswith("decimal_"):
+        return _("Enter an amount with at most two decimals, e.g. 412.50.")
     if kind.startswith("string_"):
         return _("Enter text.")
     if kind == "list_type":

@@ -22,13 +22,14 @@ from api.idempotency import IDEMPOTENCY_DOC, Answer, run_idempotent
 from api.pagination import limit_param, offset_param
 from api.responses import api_actor, created_answer, idempotent_answer, json_answer
 from api.schemas import BODY_ERRORS, ERRORS, ConflictOut, ErrorOut, Strict, one_of
-from assistance import reference, services
+from assistance import reference, services, workflow
 from assistance.models import Assignment, HelpRequest, IntakeChannel, ServiceType, Status, Urgency
 from assistance.selectors import get_visible_request, visible_requests
 from audit import services as audit
 from audit.models import Action
 from core.actor import Actor
-from core.permissions import MAX_ID, require
+from core.permissions import require
+from core.validators import MAX_ID
 from directory.models import Worker
 from people.models import Person
 
@@ -200,13 +201,12 @@ def create_request(request: HttpRequest, payload: RequestCreateIn) -> HttpRespon
     from the service's target time (a quarter of it when urgent)."""
     require(request.user, "assistance.create_request")
     actor = api_actor(request)
-    # get() rather than first(): no ORDER BY to build, and this is the busiest endpoint.
-    person: Person | None = None
-    if 0 < payload.person_id <= MAX_ID:
-        try:
-            person = Person.objects.get(pk=payload.person_id)
-        except Person.DoesNotExist:
-            person = None
+    # get() rather than first(): no ORDER BY to build, and this is the busiest endpoint. The schema
+    # bounds the id, so it always fits the column.
+    try:
+        person: Person | None = Person.objects.get(pk=payload.person_id)
+    except Person.DoesNotExist:
+        person = None
     data = services.RequestInput(
         service_type=reference.active_service(payload.service_type),
         details=payload.details,
@@ -253,7 +253,7 @@ def list_requests(
         .prefetch_related("assignments__worker")
     )
     if status == "open":
-        found = found.exclude(status__in=(Status.DONE, Status.FAILED, Status.CANCELLED))
+        found = found.filter(status__in=workflow.OPEN)
     elif status:
         if status not in Status.values:
             raise InputError({"status": [_("Unknown status.")]})
@@ -299,7 +299,7 @@ def transition_request(request: HttpRequest, request_id: int, payload: Transitio
     )
     assignee = None
     if payload.assignee is not None:
-        assignee = Worker.objects.filter(pk=payload.assignee).first() if 0 < payload.assignee <= MAX_ID else None
+        assignee = Worker.objects.filter(pk=payload.assignee).first()
         if assignee is None:
             raise InputError({"assignee": [_("No such worker.")]})
 

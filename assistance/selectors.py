@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from assistance import workflow
 from assistance.models import Assignment, HelpRequest, Status
 from assistance.rules import citywide_request_roles
-from core.permissions import MAX_ID, is_dispatcher, own_organisation_id
+from core.permissions import is_dispatcher, own_organisation_id
 from core.roles import Role
+from core.validators import MAX_ID
 from directory.models import Organisation, Worker
 
 

@@ -25,10 +25,6 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def _actor(request: HttpRequest) -> Actor:
-    return Actor.from_request(request)
-
-
 def _int(value: str | None) -> int | None:
     """An id or version from the query string or the form; None when it is no number a row can have."""
     return bounded_int(value)
@@ -124,7 +120,7 @@ def request_move(request: HttpRequest, pk: int) -> HttpResponse:
         services.transition(
             help_request=help_request,
             to=request.POST.get("to", ""),
-            actor=_actor(request),
+            actor=Actor.from_request(request),
             version=_int(request.POST.get("version")) or 0,
             reason=request.POST.get("reason", ""),
         )
@@ -147,7 +143,7 @@ def request_assign(request: HttpRequest, pk: int) -> HttpResponse:
         services.accept_and_assign(
             help_request=help_request,
             assignee=worker,
-            actor=_actor(request),
+            actor=Actor.from_request(request),
             version=_int(request.POST.get("version")) or 0,
         )
     except (ConcurrentEditError, ValidationError, PermissionDenied) as exc:
@@ -163,7 +159,7 @@ def request_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def bulk_assign(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require(user, "assistance.view_queue")
-    actor = _actor(request)
+    actor = Actor.from_request(request)
     worker = Worker.objects.filter(pk=_int(request.POST.get("worker")) or 0).first()
     ids = [i for i in (_int(v) for v in request.POST.getlist("requests")) if i]
     done = failed = 0
@@ -189,7 +185,7 @@ def auto_assign_all(request: HttpRequest) -> HttpResponse:
     tcso = selectors.own_tcso(user)
     if tcso is None:
         raise PermissionDenied(_("Auto-assign works on your own TCSO's queue, and you are not on a TCSO's staff."))
-    result = services.auto_assign_all(tcso=tcso, actor=_actor(request))
+    result = services.auto_assign_all(tcso=tcso, actor=Actor.from_request(request))
     messages.success(
         request,
         _("Auto-assign: %(assigned)s assigned, %(left)s left in the queue (no worker with the skills or capacity).")
@@ -208,7 +204,7 @@ def request_transfer(request: HttpRequest, pk: int) -> HttpResponse:
         services.transfer(
             help_request=help_request,
             to_tcso=to_tcso,
-            actor=_actor(request),
+            actor=Actor.from_request(request),
             version=_int(request.POST.get("version")) or 0,
             reason=request.POST.get("reason", ""),
         )

@@ -19,9 +19,6 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from core.roles import Role, user_roles
-from core.validators import MAX_ID
-
-__all__ = ["MAX_ID", "require"]
 
 User = AbstractBaseUser | AnonymousUser
 

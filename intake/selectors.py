@@ -45,7 +45,6 @@ def screen_pop_cards(people: list[Person]) -> list[dict[str, Any]]:
     ]
 
 
-# Roles that count every call: the call centre takes them from the whole city, supervisors oversee it.
 def visible_interactions(user: User) -> QuerySet[Interaction]:
     """The interactions ``user`` may count: the call centre and supervisors all, a dispatcher those of
     citizens in the districts his TCSO serves (never an anonymous call), everyone else none.

@@ -29,10 +29,6 @@ ROWS_PREFIX = "rows"
 ROW_FIELDS = ["service_type", "details", "address", "window_date", "window_from", "window_to", "urgency"]
 
 
-def _actor(request: HttpRequest) -> Actor:
-    return Actor.from_request(request)
-
-
 def screen_pop(request: HttpRequest) -> HttpResponse:
     """Who is calling: the citizens with this phone, their open requests and recent calls."""
     require(request.user, "intake.take_calls")
@@ -48,7 +44,7 @@ def screen_pop(request: HttpRequest) -> HttpResponse:
             people_selectors.SearchQuery(raw=raw, phone=query.phone),
             base=people_selectors.visible_people(request.user),
         )
-        people_services.record_search(actor=_actor(request), kind="caller_id", results=people)
+        people_services.record_search(actor=Actor.from_request(request), kind="caller_id", results=people)
     context = {
         "raw": raw,
         "phone": query.phone or "",
@@ -126,7 +122,9 @@ def person_call(request: HttpRequest, pk: int) -> HttpResponse:
                 _apply_row_errors(formset, errors)
             elif "confirm" in request.POST and note_form.cleaned_data["review_token"] == token:
                 try:
-                    services.log_call(person=person, rows=rows, actor=_actor(request), note=note, cti_call_id=call_id)
+                    services.log_call(
+                        person=person, rows=rows, actor=Actor.from_request(request), note=note, cti_call_id=call_id
+                    )
                 except services.RowErrors as exc:
                     _apply_row_errors(formset, exc.rows)
                     general_errors = exc.general
@@ -198,7 +196,7 @@ def interaction_create(request: HttpRequest) -> HttpResponse:
             note=data["note"],
             phone=data["phone"],
             cti_call_id=data["call"] or None,
-            actor=_actor(request),
+            actor=Actor.from_request(request),
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

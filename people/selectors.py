@@ -11,8 +11,8 @@ from django.db import connection
 from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 
-from core.permissions import MAX_ID, citywide_person_roles, require, served_district_ids
-from core.validators import digits, fold_name, normalise_snils, try_normalise_phone
+from core.permissions import citywide_person_roles, require, served_district_ids
+from core.validators import MAX_ID, digits, fold_name, normalise_snils, try_normalise_phone
 from directory.models import District
 from people.inputs import PersonInput
 from people.models import ContactPerson, Person, PersonPhone

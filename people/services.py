@@ -83,8 +83,8 @@ def check_duplicates(*, data: PersonInput, actor: Actor, confirm_not_duplicate: 
     raise found
 
 
-# Texts of a citizen's record, and whether they may have several lines.
-TEXT_FIELDS = {"surname": False, "given_name": False, "patronymic": False, "address": False, "contact_times": False}
+# Texts of a citizen's record that are cleaned like names: one line each.
+TEXT_FIELDS = ("surname", "given_name", "patronymic", "address", "contact_times")
 EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
 
 
@@ -95,9 +95,9 @@ def clean_person_input(data: PersonInput) -> None:
     check and to the search, so it is refused here, for every caller, before anything is compared.
     """
     errors: dict[str, list[str]] = {}
-    for name, multiline in TEXT_FIELDS.items():
+    for name in TEXT_FIELDS:
         try:
-            setattr(data, name, clean_text(getattr(data, name) or "", multiline=multiline))
+            setattr(data, name, clean_text(getattr(data, name) or ""))
         except ValidationError as exc:
             errors[name] = list(exc.messages)
     if data.birth_date is not None and data.birth_date < EARLIEST_BIRTH_DATE:

@@ -35,11 +35,6 @@ _FORM_TABS: dict[str, Callable[..., str]] = {
 }
 
 
-def _actor(request: HttpRequest) -> Actor:
-    """The logged-in user (LoginRequiredMiddleware keeps anonymous visitors out of these views)."""
-    return Actor.from_request(request)
-
-
 def person_list(request: HttpRequest) -> HttpResponse:
     """The operator's search: one box for phone, name, SNILS or date of birth."""
     require(request.user, "people.search_person")
@@ -48,7 +43,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     results: list[Person] = []
     if not query.is_empty:
         results = selectors.search_people(query, base=selectors.visible_people(request.user))
-        services.record_search(actor=_actor(request), kind=query.kind, results=results)
+        services.record_search(actor=Actor.from_request(request), kind=query.kind, results=results)
     context = {
         "q": raw,
         "query": query,
@@ -72,7 +67,7 @@ def person_detail(request: HttpRequest, pk: int, tab: str = "overview") -> HttpR
     person = _get_person(request, pk)
     if card_tab.permission is not None:
         require(request.user, card_tab.permission, person)
-    services.record_person_view(person=person, actor=_actor(request), section=tab)
+    services.record_person_view(person=person, actor=Actor.from_request(request), section=tab)
     context = _card_context(request, person, tab)
     htmx = request.htmx  # type: ignore[attr-defined]
     # A history restore after a cache miss needs the whole page, as a first visit does.
@@ -130,7 +125,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
         try:
             person = services.create_person(
                 data=data,
-                actor=_actor(request),
+                actor=Actor.from_request(request),
                 confirm_not_duplicate=bool(form.cleaned_data.get("confirm_not_duplicate")),
             )
         except services.DuplicateFound as found:
@@ -173,7 +168,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.to_input(phones_from(phones))
         fresh = Person.objects.get(pk=pk)  # the form has already written its values into `person`
         try:
-            services.update_person(person=fresh, data=data, version=version, actor=_actor(request))
+            services.update_person(person=fresh, data=data, version=version, actor=Actor.from_request(request))
         except ConcurrentEditError as exc:
             conflict = True
             form.add_error(None, str(exc.message))
@@ -183,7 +178,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Changes saved."))
             return redirect("people:detail", pk=pk)
     else:
-        services.record_person_view(person=person, actor=_actor(request), section="edit")
+        services.record_person_view(person=person, actor=Actor.from_request(request), section="edit")
     return render(
         request,
         "people/person_form.html",
@@ -215,7 +210,7 @@ def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "people.change_person", person)
     form = ContactPersonForm(request.POST)
     if form.is_valid():
-        services.add_contact(person=person, actor=_actor(request), **form.cleaned_data)
+        services.add_contact(person=person, actor=Actor.from_request(request), **form.cleaned_data)
         messages.success(request, _("Contact person added."))
         return _redirect_tab(pk, "contacts")
     return render(request, "people/person_detail.html", _card_context(request, person, "contacts", form), status=400)
@@ -227,7 +222,7 @@ def contact_permission(request: HttpRequest, pk: int, contact_pk: int) -> HttpRe
     require(request.user, "people.change_person", person)
     contact = get_object_or_404(ContactPerson.objects.select_related("person"), pk=contact_pk, person=person)
     services.set_contact_permission(
-        contact=contact, may_contact=request.POST.get("may_contact") == "1", actor=_actor(request)
+        contact=contact, may_contact=request.POST.get("may_contact") == "1", actor=Actor.from_request(request)
     )
     messages.success(request, _("Permission to contact updated."))
     return _redirect_tab(pk, "contacts")
@@ -239,7 +234,7 @@ def document_add(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "people.change_person", person)
     form = IdentityDocumentForm(request.POST)
     if form.is_valid():
-        services.add_document(person=person, actor=_actor(request), **form.cleaned_data)
+        services.add_document(person=person, actor=Actor.from_request(request), **form.cleaned_data)
         messages.success(request, _("Document added."))
         return _redirect_tab(pk, "documents")
     return render(request, "people/person_detail.html", _card_context(request, person, "documents", form), status=400)
@@ -254,7 +249,7 @@ def document_status(request: HttpRequest, pk: int, document_pk: int) -> HttpResp
     if form.is_valid():
         services.set_document_status(
             document=document,
-            actor=_actor(request),
+            actor=Actor.from_request(request),
             status=form.cleaned_data["status"],
             note=form.cleaned_data["note"],
         )
@@ -271,7 +266,7 @@ def consent_give(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConsentForm(request.POST)
     if form.is_valid():
         try:
-            services.give_consent(person=person, actor=_actor(request), **form.cleaned_data)
+            services.give_consent(person=person, actor=Actor.from_request(request), **form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -287,7 +282,7 @@ def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResp
     require(request.user, "people.change_person", person)
     consent = get_object_or_404(Consent.objects.select_related("person"), pk=consent_pk, person=person)
     try:
-        services.withdraw_consent(consent=consent, actor=_actor(request))
+        services.withdraw_consent(consent=consent, actor=Actor.from_request(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

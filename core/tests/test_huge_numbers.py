@@ -108,3 +108,25 @@ def test_dates_out_of_range_are_a_422_not_a_server_error(client, town, window):
     )
     assert response.status_code == 422, response.content[:300]
     assert set(response.json()["errors"]) & {"window_start", "window_end"}
+
+
+def test_a_time_or_an_amount_that_does_not_parse_is_told_in_russian(client, town):
+    req = town.new_request()
+    _record, token = ApiToken.issue(user=town.supervisor, name="t")
+    headers = {"Authorization": f"Bearer {token}", "Accept-Language": "ru"}
+    created = client.post(
+        "/api/v1/requests",
+        json.dumps({"person_id": town.person.pk, "service_type": town.service.code, "window_start": "завтра"}),
+        content_type="application/json",
+        headers=headers,
+    )
+    assert created.status_code == 422
+    assert "ГГГГ-ММ-ДДTЧЧ:ММ" in created.json()["errors"]["window_start"][0]
+    moved = client.post(
+        f"/api/v1/requests/{req.pk}/transitions",
+        json.dumps({"to": "done", "version": 1, "money_spent": "12.345"}),
+        content_type="application/json",
+        headers=headers,
+    )
+    assert moved.status_code == 422
+    assert "двумя знаками" in moved.json()["errors"]["money_spent"][0]

@@ -13,19 +13,17 @@ neither the other steps nor the command. Each step decides itself whether it has
 must be safe to run again, and should leave the city alone when ``ctx.keep_city`` says so.
 """
 
-import importlib
-import pkgutil
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, cast
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ImproperlyConfigured
+
+from core.plugins import ordered_modules
 
 
 def _discard(message: str) -> None:
-    pass
+    """Where a step's messages go when nobody reads them (a test, or the bench seeding quietly)."""
 
 
 @dataclass(kw_only=True)
@@ -64,23 +62,4 @@ class Step(Protocol):
 
 def steps() -> list[Step]:
     """The step modules of this package, in ``ORDER``."""
-    found: list[Step] = []
-    for info in pkgutil.iter_modules(__path__):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        if not (
-            isinstance(getattr(module, "ORDER", None), int)
-            and isinstance(getattr(module, "LABEL", None), str)
-            and callable(getattr(module, "seed", None))
-        ):
-            raise ImproperlyConfigured(
-                f"{module.__name__} is in demo.seed, so it is a seeding step: it needs ORDER: int, LABEL: str "
-                "and seed(ctx) -> int (or a name starting with _ if it only holds helpers)."
-            )
-        found.append(cast(Step, module))
-    clashes = sorted(order for order, n in Counter(s.ORDER for s in found).items() if n > 1)
-    if clashes:
-        names = [s.__name__ for s in found if s.ORDER in clashes]
-        raise ImproperlyConfigured(f"Seeding steps {names} share ORDER {clashes}; give each its own.")
-    return sorted(found, key=lambda s: s.ORDER)
+    return [cast(Step, module) for module in ordered_modules(__name__, __path__, needs=("LABEL", "seed"))]

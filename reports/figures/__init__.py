@@ -6,18 +6,15 @@ the view never decides what a role may count. A new programme adds its figures b
 """
 
 import functools
-import importlib
-import pkgutil
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
 from django.contrib.auth.models import User
 
+from core.plugins import ordered_modules
 from directory.models import Organisation
 from reports.periods import Period
-
-DEFAULT_ORDER = 100
 
 
 @dataclass(frozen=True)
@@ -32,13 +29,8 @@ class Panel:
 
 @functools.cache
 def modules() -> tuple[ModuleType, ...]:
-    """The figure modules of this package, in their ``ORDER``."""
-    found = [
-        importlib.import_module(f"{__name__}.{info.name}")
-        for info in pkgutil.iter_modules(__path__)
-        if not info.name.startswith("_")
-    ]
-    return tuple(sorted(found, key=lambda module: (getattr(module, "ORDER", DEFAULT_ORDER), module.__name__)))
+    """The figure modules of this package, in their ``ORDER`` (found once per process)."""
+    return tuple(ordered_modules(__name__, __path__, needs=("panel",)))
 
 
 def panels(user: User, tcso: Organisation | None, when: Period) -> list[Panel]:
