@@ -17,6 +17,15 @@ def _plain_static_storage(settings: object) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _second_factor_off_unless_marked(request: pytest.FixtureRequest, settings: object) -> None:
+    """Most tests log users in with ``force_login`` and test what the pages do, not the second factor.
+    Tests marked ``two_factor`` (accounts/tests, the enrolment browser test) run with it required, as
+    the default settings have it."""
+    if request.node.get_closest_marker("two_factor") is None:
+        settings.OPORA_TWO_FACTOR_REQUIRED = False  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_reference_caches() -> object:
     """Per-process reference caches (core.refcache) must not carry rows of a rolled-back test."""
     from core.refcache import clear_all

@@ -52,17 +52,18 @@ def _token_sql(vendor: str) -> str:
         f" (SELECT {joined} FROM {memberships} m JOIN {groups} g ON g.id = m.group_id"
         f"  WHERE m.user_id = u.id) AS role_names"
         f" FROM {tokens} t JOIN {users} u ON u.id = t.user_id"
-        f" WHERE t.token_hash = %s AND t.revoked_at IS NULL"
+        f" WHERE t.token_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s"
     )
 
 
 def user_for_token(raw_token: str, now: datetime.datetime | None = None) -> TokenUse | None:
-    """The active user a valid, unrevoked token belongs to (roles already read), or None."""
+    """The active user a valid, unrevoked and unexpired token belongs to (roles already read), or None."""
     raw_token = raw_token.strip()
     if not raw_token:
         return None
-    cutoff = (now or timezone.now()) - LAST_USED_RESOLUTION
-    found = list(User.objects.raw(_token_sql(connection.vendor), [cutoff, hash_token(raw_token)]))
+    now = now or timezone.now()
+    cutoff = now - LAST_USED_RESOLUTION
+    found = list(User.objects.raw(_token_sql(connection.vendor), [cutoff, hash_token(raw_token), now]))
     if not found or not found[0].is_active:
         return None
     user = found[0]

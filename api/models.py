@@ -1,13 +1,20 @@
 """Personal access tokens and idempotency records of the JSON API."""
 
+import datetime
 import hashlib
 import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 TOKEN_PREFIX = "opora_"  # noqa: S105 - a public marker that makes leaked tokens easy to scan for
+
+
+def token_expiry() -> datetime.datetime:
+    """When a token made now stops working: ``OPORA_TOKEN_DAYS`` (90 by default) from now."""
+    return timezone.now() + datetime.timedelta(days=settings.OPORA_TOKEN_DAYS)
 
 
 def hash_token(token: str) -> str:
@@ -24,6 +31,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), default=token_expiry)
 
     class Meta:
         ordering = ["-created_at"]
@@ -32,6 +40,10 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
 
     @classmethod
     def issue(cls, *, user: models.Model, name: str) -> tuple["ApiToken", str]:

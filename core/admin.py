@@ -13,7 +13,9 @@ class OporaAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
-        return bool(user.is_active and user.is_staff and user.has_perm("core.use_admin"))
+        # The administrator's role (core.use_admin), not Django's is_staff flag: a role is given only on a
+        # second administrator's confirmation (accounts), while is_staff is a bare column.
+        return bool(user.is_active and user.has_perm("core.use_admin"))
 
 
 class OporaAdminConfig(AdminConfig):

@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rules",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
@@ -68,6 +71,7 @@ INSTALLED_APPS = [
     "intake",
     "reports",
     "api",
+    "accounts",
     "demo",
 ]
 
@@ -81,12 +85,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
+    "accounts.middleware.AccountGateMiddleware",
 ]
 
 ROOT_URLCONF = "opora.urls"
@@ -144,10 +150,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Brute-force protection: lock a username+IP pair after 5 failures for 15 minutes.
+# Brute-force protection: after 5 failures in a row an account is locked for 15 minutes whatever address
+# the tries come from, and so is an address whatever accounts it tries (a shared office address counts
+# its users' mistakes together: raise the limit there rather than take the address out).
 AXES_FAILURE_LIMIT = int(os.environ.get("OPORA_LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = float(os.environ.get("OPORA_LOGIN_LOCK_MINUTES", "15")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("OPORA_PROXY_COUNT", "0")) or None
@@ -157,7 +165,19 @@ SESSION_COOKIE_SECURE = SECURE_SSL
 CSRF_COOKIE_SECURE = SECURE_SSL
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 12 * 3600  # one working shift
+SESSION_COOKIE_AGE = 12 * 3600  # one working shift: a session ends 12 hours after login at the latest
+# ... and after this many minutes without a request (accounts.middleware).
+OPORA_IDLE_MINUTES = int(os.environ.get("OPORA_IDLE_MINUTES", "30"))
+# A second factor (TOTP with backup codes) for every role that opens citizens' records and for
+# administrators; the demo city's demo logins are exempt.
+OPORA_TWO_FACTOR_REQUIRED = env_bool("OPORA_TWO_FACTOR_REQUIRED", default=True)
+OTP_TOTP_ISSUER = "Opora"
+# A password-reset link works once, for this long.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("OPORA_PASSWORD_RESET_MINUTES", "60")) * 60
+# API tokens stop working this many days after they are made; people make their own only in these roles
+# (administrators make tokens for service accounts in the admin site).
+OPORA_TOKEN_DAYS = int(os.environ.get("OPORA_TOKEN_DAYS", "90"))
+OPORA_TOKEN_ROLES = env_list("OPORA_TOKEN_ROLES", "supervisor,dispatcher")
 CSRF_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env_bool("OPORA_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = int(os.environ.get("OPORA_HSTS_SECONDS", "0"))

@@ -22,6 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "assistance": {"core", "directory", "people", "audit", "notify", "api"},
     "intake": {"core", "directory", "people", "assistance", "audit", "api"},
     "reports": {"core", "directory", "people", "assistance", "intake", "audit"},
+    "accounts": {"core", "audit", "notify", "api"},
 }
 TOP = {"demo", "opora"}
 APPS = set(ALLOWED) | TOP
@@ -131,3 +132,12 @@ def test_functions_do_not_hide_imports_of_project_modules() -> None:
             if not top and imported.split(".")[0] in APPS:
                 hidden.append(f"{name}: {imported}")
     assert sorted(set(hidden)) == []
+
+
+def test_every_app_with_tests_is_collected() -> None:
+    """pytest collects only ``testpaths``: a new app's tests would otherwise never run."""
+    import tomllib
+
+    testpaths = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["testpaths"])
+    with_tests = {path.parent.parent.name for path in ROOT.glob("*/tests/test_*.py")}
+    assert with_tests - testpaths == set()
