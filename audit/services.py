@@ -164,7 +164,8 @@ def _continues_head_file(head: ChainHead, key: JournalKey) -> tuple[HeadRecord |
         raise HeadFileError(
             f"the head file {path} recorded entry {last.seq} at {last.at:%Y-%m-%d %H:%M:%S %Z}, but the journal"
             f" ends at entry {head.seq}: entries were removed, or the database was restored or recreated;"
-            " run `manage.py audit_verify` (and see docs/operations.md)"
+            " run `manage.py audit_verify`, and if the database was recreated on purpose, move the head file away"
+            " (docs/operations.md)"
         )
     if last.seq == 0:
         found: str | None = GENESIS_HASH
