@@ -1,5 +1,7 @@
 """Project-wide test fixtures."""
 
+import uuid
+
 import pytest
 from django.contrib.auth.models import Group, User
 
@@ -23,6 +25,19 @@ def _second_factor_off_unless_marked(request: pytest.FixtureRequest, settings: o
     the default settings have it."""
     if request.node.get_closest_marker("two_factor") is None:
         settings.OPORA_TWO_FACTOR_REQUIRED = False  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def journal_outside(settings: object, tmp_path_factory: pytest.TempPathFactory) -> object:
+    """Each test's journal key and head file are its own, never the developer's keys/ (nor OPORA_JOURNAL_KEY).
+
+    The folder is created only when a test seals (tmp_path would make one for every test).
+    """
+    folder = tmp_path_factory.getbasetemp() / "journal" / uuid.uuid4().hex
+    settings.OPORA_JOURNAL_KEY = ""  # type: ignore[attr-defined]
+    settings.OPORA_JOURNAL_KEY_FILE = folder / "journal_key"  # type: ignore[attr-defined]
+    settings.OPORA_JOURNAL_HEAD_FILE = folder / "journal-head.log"  # type: ignore[attr-defined]
+    return folder
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +99,7 @@ def _clear_audit_journal(transactional_db: None) -> object:
     guard.remove(connection)
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent")
-    ChainHead.objects.update_or_create(pk=1, defaults={"seq": 0, "hash": "0" * 64})
+    ChainHead.objects.update_or_create(pk=1, defaults={"seq": 0, "hash": "0" * 64, "keyed_from": 1})
     guard.install(connection)
 
 

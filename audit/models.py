@@ -1,6 +1,7 @@
 """The append-only, hash-chained journal of every read and change of personal data."""
 
 import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -24,6 +25,10 @@ class AppendOnlyError(Exception):
 
 class AuditEvent(models.Model):
     """One journal entry. ``hash`` covers every other column and the previous entry's hash.
+
+    ``hash`` is an HMAC-SHA256 under the journal key, which is kept outside the database
+    (``audit.journal_key``), so whoever can write the database cannot recompute the chain. Entries
+    sealed before the key came in (numbers below ``ChainHead.keyed_from``) keep their plain SHA-256.
 
     An entry is written without ``seq``, ``prev_hash`` and ``hash``: appending takes no lock, so the
     journal never serialises the requests that write it. The sealer (``manage.py audit_seal``, run
@@ -94,7 +99,12 @@ class AuditEvent(models.Model):
         }
         return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
-    def compute_hash(self) -> str:
+    def compute_hash(self, key: bytes) -> str:
+        """The seal of this entry: HMAC-SHA256 of its canonical form under the journal's entry key."""
+        return hmac.new(key, self.canonical(), hashlib.sha256).hexdigest()
+
+    def legacy_hash(self) -> str:
+        """The unkeyed SHA-256 that entries sealed before the journal key came in carry."""
         return hashlib.sha256(self.canonical()).hexdigest()
 
 
@@ -102,10 +112,17 @@ GENESIS_HASH = "0" * 64
 
 
 class ChainHead(models.Model):
-    """The end of the sealed chain; its row lock lets one sealer at a time extend it."""
+    """The end of the sealed chain; its row lock lets one sealer at a time extend it.
+
+    ``keyed_from`` is the first number sealed with the journal key (HMAC); the entries before it were
+    sealed with plain SHA-256 before the key came in (migration 0005). Every record in the head file
+    repeats it, and the verifier takes the head file's word for it, so moving it up to pass off
+    rewritten entries as unkeyed ones is seen.
+    """
 
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    keyed_from = models.PositiveBigIntegerField(default=1)
 
     class Meta:
         verbose_name = _("journal head")

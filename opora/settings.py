@@ -5,7 +5,9 @@ DEBUG off, a secret key generated into var/ on first start and never committed.
 """
 
 import os
+import re
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 
 import dj_database_url
@@ -248,6 +250,31 @@ LOGGING = {
 # --- Opora --------------------------------------------------------------------------------------
 OPORA_DEMO_PASSWORD = os.environ.get("OPORA_DEMO_PASSWORD", "opora-demo")
 OPORA_API_PAGE_SIZE = 50
+
+
+# --- Journal ---
+# The key of the journal's HMAC chain and the file that records the chain's head live outside the
+# database and outside var/: whoever can write the database (or restores var/ from a backup) can
+# neither recompute the chain nor roll the record of its head back. The sealer generates the key file
+# on its first run (mode 0600, in a 0700 folder); production sets both paths, the head file ideally on
+# another host or an append-only mount. keys/ is in .gitignore.
+def _database_label(database: Mapping[str, object]) -> str:
+    """A file-name-safe name of the database: each database's journal has its own head file."""
+    vendor = str(database["ENGINE"]).rsplit(".", 1)[-1]
+    if vendor == "sqlite3":
+        parts = ["sqlite", Path(str(database["NAME"])).stem]
+    else:
+        parts = [vendor, str(database.get("HOST") or "local"), str(database.get("PORT") or ""), str(database["NAME"])]
+    return re.sub(r"[^A-Za-z0-9._]+", "-", "-".join(part for part in parts if part))
+
+
+OPORA_JOURNAL_KEY = os.environ.get("OPORA_JOURNAL_KEY", "")
+OPORA_JOURNAL_KEY_FILE = Path(os.environ.get("OPORA_JOURNAL_KEY_FILE", BASE_DIR / "keys" / "journal_key"))
+OPORA_JOURNAL_HEAD_FILE = Path(
+    os.environ.get(
+        "OPORA_JOURNAL_HEAD_FILE", BASE_DIR / "keys" / f"journal-head-{_database_label(DATABASES['default'])}.log"
+    )
+)
 
 # --- Call centre ---
 # Working hours of the call centre "My social assistant", Europe/Moscow; outside them only urgent

@@ -17,7 +17,8 @@ SWEEP=$!
 "$BIN/python" manage.py purge_idempotency --loop 3600 &
 PURGE=$!
 # Journal entries are written unsealed (no lock on the request path) and linked into the hash chain
-# here, at a lower CPU priority than the server: sealing can wait a moment, a caller cannot.
+# here, at a lower CPU priority than the server: sealing can wait a moment, a caller cannot. Its first
+# run generates the journal key (keys/journal_key) and starts the head file; see docs/operations.md.
 nice -n 10 "$BIN/python" manage.py audit_seal --loop 2 &
 SEAL=$!
 trap 'kill "$WORKER" "$SWEEP" "$PURGE" "$SEAL" 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT TERM
