@@ -15,6 +15,9 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Hospital social coordinator")
     PSYCHOLOGIST = "psychologist", _("Psychologist")
     NAVIGATOR = "navigator", _("Personal assistant (oncology)")
+    # The telephony system's own account: it posts call events to the CTI webhook with a token and holds
+    # no permission on citizens' records.
+    TELEPHONY = "telephony", _("Telephony service account")
 
 
 def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:

@@ -1,5 +1,6 @@
 """The telephony (CTI) webhook: the phone system tells Opora about calls; the answer says which page
-to pop up on the operator's screen. Mounted in opora/api.py under /api/v1/cti/."""
+to pop up on the operator's screen. Mounted in opora/api.py under /api/v1/cti/. It is the telephony
+system's service account's (``intake.post_call_events``), not the people's who take the calls."""
 
 from typing import Literal
 
@@ -37,7 +38,10 @@ class CallEventOut(Schema):
 )
 def call_event(request: HttpRequest, payload: CallEventIn) -> HttpResponse:
     """``ring`` and ``answer`` record the call and answer the screen-pop address; ``hangup`` closes the
-    call and answers its duration in seconds. Repeats of an event change nothing."""
+    call and answers its duration in seconds. Repeats of an event change nothing.
+
+    Only a token of the telephony system's service account (role ``telephony``) may post events; a
+    person's token gets 403. ``operator`` must name an active user who takes calls."""
 
     def action() -> Answer:
         phone = try_normalise_phone(payload.phone) or payload.phone.strip()

@@ -137,3 +137,5 @@ class InteractionForm(forms.Form):
     note = forms.CharField(label=_("note"), required=False, max_length=2000)
     phone = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
     call = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+    # The version of the telephony's call the operator saw (empty when the screen showed no call).
+    call_version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assistance.models import HelpRequest
-from core.models import TimeStampedModel
+from core.models import VersionedModel
 from people.models import Person
 
 
@@ -34,8 +34,13 @@ class Outcome(models.TextChoices):
     CALLBACK_NEEDED = "callback_needed", _("call back needed")
 
 
-class Interaction(TimeStampedModel):
-    """One call, visit or message. ``person`` is empty for a wrong number or an anonymous caller."""
+class Interaction(VersionedModel):
+    """One call, visit or message. ``person`` is empty for a wrong number or an anonymous caller.
+
+    ``version`` counts what people record (citizen, outcome, note, requests), so that of two people
+    recording the same call the second is told instead of overwriting the first; the telephony's events
+    (answered, ended, duration) do not count, so that a hang-up while the operator types is no conflict.
+    """
 
     person = models.ForeignKey(
         Person,

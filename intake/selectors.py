@@ -4,11 +4,12 @@ from collections import defaultdict
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from assistance import workflow
 from assistance.models import HelpRequest
-from core.permissions import is_dispatcher, served_district_ids
+from core.permissions import is_dispatcher, own_organisation_id, require, served_district_ids
 from intake.models import Interaction
 from intake.rules import citywide_call_roles
 from people.models import Person
@@ -46,12 +47,46 @@ def screen_pop_cards(people: list[Person]) -> list[dict[str, Any]]:
 
 
 def visible_interactions(user: User) -> QuerySet[Interaction]:
-    """The interactions ``user`` may count: the call centre and supervisors all, a dispatcher those of
-    citizens in the districts his TCSO serves (never an anonymous call), everyone else none.
+    """The interactions ``user`` may see and count: the call centre and supervisors all; a dispatcher
+    those of citizens in the districts his TCSO serves, and those not linked to a citizen that he or a
+    colleague of his organisation took; everyone else none.
 
-    Decided by the predicates of intake/rules.py, like the call screen itself."""
+    The ``intake.view_interaction`` rule (intake/rules.py) as a query."""
     if citywide_call_roles.test(user):
         return Interaction.objects.all()
     if is_dispatcher.test(user):
-        return Interaction.objects.filter(person__district_id__in=served_district_ids(user))
+        unlinked_taken = Q(operator=user)
+        own = own_organisation_id(user)
+        if own is not None:
+            unlinked_taken |= Q(operator__worker__organisation_id=own)
+        return Interaction.objects.filter(
+            Q(person__district_id__in=served_district_ids(user)) | (Q(person__isnull=True) & unlinked_taken)
+        )
     return Interaction.objects.none()
+
+
+def get_visible_call(user: Any, cti_call_id: str, *, perm: str = "intake.view_interaction") -> Interaction:
+    """Load the call the telephony knows as ``cti_call_id`` for ``user``, or answer 404 — the same for a
+    call id nobody knows and for a call the user may not see, so that call ids reveal nothing.
+
+    A role that may never see calls gets 403 (PermissionDenied) before any look-up."""
+    require(user, perm)
+    call = (
+        Interaction.objects.select_related("person", "operator__worker").filter(cti_call_id=cti_call_id).first()
+        if cti_call_id
+        else None
+    )
+    if call is None or not user.has_perm(perm, call):
+        raise Http404
+    return call
+
+
+def find_visible_call(user: Any, cti_call_id: str) -> Interaction | None:
+    """The call for the operator's screen, or None: an unknown call id and a call the user may not see
+    look the same (the screen then shows neither its number, nor its time, nor who took it)."""
+    if not cti_call_id:
+        return None
+    try:
+        return get_visible_call(user, cti_call_id)
+    except Http404:
+        return None

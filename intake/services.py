@@ -1,5 +1,8 @@
 """Business actions of the call centre: logging a call with its requests, recording a call that
-produced no request, and the telephony (CTI) events. Each runs in one transaction and is journaled."""
+produced no request, and the telephony (CTI) events. Each runs in one transaction and is journaled.
+
+A call the telephony announced is recorded only by its operator or a supervisor (a call nobody has
+taken yet by whoever may see it), with the version the user saw; a refused record saves nothing."""
 
 import datetime
 from collections.abc import Sequence
@@ -16,8 +19,9 @@ from assistance.services import RequestInput, create_request, open_duplicates
 from audit import services as audit
 from audit.models import Action
 from core.actor import Actor
-from core.exceptions import ValidationError
+from core.exceptions import ConcurrentEditError, PermissionDenied, ValidationError
 from core.permissions import require
+from core.services import save_versioned
 from core.validators import clean_text
 from intake.models import Direction, Interaction, Medium, Outcome
 from people.models import Person
@@ -94,9 +98,43 @@ def row_problems(
 
 
 def _call_for(cti_call_id: str | None) -> Interaction | None:
+    """The call with this telephony id, locked for the rest of the transaction."""
     if not cti_call_id:
         return None
-    return Interaction.objects.select_for_update().filter(cti_call_id=cti_call_id).first()
+    return (
+        Interaction.objects.select_for_update(of=("self",))
+        .select_related("person", "operator__worker")
+        .filter(cti_call_id=cti_call_id)
+        .first()
+    )
+
+
+def _call_to_record(*, actor: Actor, cti_call_id: str | None, version: int | None) -> Interaction | None:
+    """The existing call a user records, locked, after checking that he may change it and saw its latest
+    version; None when there is no such call yet (the record then creates it).
+
+    A call recorded by nobody yet may be recorded without a version (the page was opened before the
+    telephony announced the call); once someone has recorded it, only with the version last recorded."""
+    call = _call_for(cti_call_id)
+    if call is None:
+        return None
+    if not actor.user.has_perm("intake.change_interaction", call):
+        raise PermissionDenied(
+            _("This call was taken by someone else: only its operator or a supervisor may record it.")
+        )
+    if version is None and call.outcome == Outcome.PENDING:
+        return call
+    if version != call.version:
+        raise ConcurrentEditError(current_version=call.version)
+    return call
+
+
+def _save_record(call: Interaction, *, fields: list[str]) -> Interaction:
+    """Write what a person recorded: a new call, or the next version of an existing one."""
+    if call.pk is None:
+        call.save()
+        return call
+    return save_versioned(call, expected_version=call.version, fields=fields)
 
 
 def log_call(
@@ -106,8 +144,11 @@ def log_call(
     actor: Actor,
     note: str = "",
     cti_call_id: str | None = None,
+    version: int | None = None,
 ) -> Interaction:
-    """Create every request of a call and the interaction linking them, all or nothing."""
+    """Create every request of a call and the interaction linking them, all or nothing.
+
+    ``version``: the version of the telephony's call (``cti_call_id``) the operator saw, if he saw it."""
     require(actor.user, "intake.take_calls")
     require(actor.user, "people.view_person", person)
     if not rows:
@@ -117,6 +158,7 @@ def log_call(
         raise RowErrors(errors)
     general: list[str] = []
     with transaction.atomic():
+        call = _call_to_record(actor=actor, cti_call_id=cti_call_id, version=version)
         created: list[HelpRequest] = []
         for index, row in enumerate(rows):
             try:
@@ -133,21 +175,21 @@ def log_call(
         if any(errors) or general:
             transaction.set_rollback(True)
             raise RowErrors(errors, general)
-        interaction = _call_for(cti_call_id) or Interaction(
+        interaction = call or Interaction(
             cti_call_id=cti_call_id or None, direction=Direction.INBOUND, medium=Medium.PHONE
         )
         interaction.person = person
         interaction.operator = interaction.operator or actor.user
         interaction.outcome = Outcome.REQUEST_CREATED
         interaction.note = _clean_note(note)
-        interaction.save()
+        _save_record(interaction, fields=["person", "operator", "outcome", "note"])
         interaction.requests.add(*created)
         audit.record(
             actor=actor,
-            action=Action.CREATE,
+            action=Action.CREATE if call is None else Action.CHANGE,
             obj=interaction,
             person_id=person.pk,
-            fields=["outcome", "requests", "note"],
+            fields=["person", "outcome", "requests", "note"],
             details={"requests": [r.pk for r in created]},
         )
     return interaction
@@ -161,8 +203,11 @@ def record_interaction(
     note: str = "",
     phone: str = "",
     cti_call_id: str | None = None,
+    version: int | None = None,
 ) -> Interaction:
-    """Record a call that produced no request: information only, a complaint, a wrong number..."""
+    """Record a call that produced no request: information only, a complaint, a wrong number...
+
+    ``version``: the version of the telephony's call (``cti_call_id``) the operator saw, if he saw it."""
     require(actor.user, "intake.take_calls")
     if person is not None:
         require(actor.user, "people.view_person", person)
@@ -170,22 +215,24 @@ def record_interaction(
         raise ValidationError({"outcome": _("Choose how the call ended.")})
     if outcome == Outcome.COMPLAINT and not note.strip():
         raise ValidationError({"note": _("Write down what the complaint is about.")})
+    cleaned_note = _clean_note(note)
     with transaction.atomic():
-        interaction = _call_for(cti_call_id) or Interaction(
+        call = _call_to_record(actor=actor, cti_call_id=cti_call_id, version=version)
+        interaction = call or Interaction(
             cti_call_id=cti_call_id or None, direction=Direction.INBOUND, medium=Medium.PHONE
         )
         interaction.person = person
         interaction.phone = interaction.phone or phone
         interaction.operator = interaction.operator or actor.user
         interaction.outcome = outcome
-        interaction.note = _clean_note(note)
-        interaction.save()
+        interaction.note = cleaned_note
+        _save_record(interaction, fields=["person", "phone", "operator", "outcome", "note"])
         audit.record(
             actor=actor,
-            action=Action.CREATE,
+            action=Action.CREATE if call is None else Action.CHANGE,
             obj=interaction,
             person_id=person.pk if person else None,
-            fields=["outcome", "note"],
+            fields=["person", "outcome", "note"],
             details={"outcome": outcome},
         )
     return interaction
@@ -212,14 +259,18 @@ def cti_event(
     operator_username: str | None = None,
 ) -> Interaction:
     """Record a telephony event: ``ring`` opens the call, ``answer`` notes who took it, ``hangup`` closes
-    it with its duration (from the answer, or from the ring if it was never answered)."""
-    require(actor.user, "intake.take_calls")
+    it with its duration (from the answer, or from the ring if it was never answered).
+
+    Only the telephony system's service account posts events; the operator it names must be an active
+    user who takes calls (anyone else is answered as no such user). The events change the call's timing
+    and operator, not what people recorded, so they leave its version alone."""
+    require(actor.user, "intake.post_call_events")
     if event not in CTI_EVENTS:
         raise ValidationError({"event": _("Unknown event.")})
     operator = None
     if operator_username:
         operator = User.objects.filter(username=operator_username, is_active=True).first()
-        if operator is None:
+        if operator is None or not operator.has_perm("intake.take_calls"):
             raise ValidationError({"operator": _("No active user with this name.")})
     now = timezone.now()
     with transaction.atomic():
@@ -243,7 +294,10 @@ def cti_event(
             call.ended_at = now
             begin = call.answered_at or call.started_at
             call.duration_seconds = max(0, int((now - begin).total_seconds()))
-        call.save()
+        if created:
+            call.save()
+        else:
+            call.save(update_fields=["phone", "operator", "answered_at", "ended_at", "duration_seconds", "updated_at"])
         audit.record(
             actor=actor,
             action=Action.CREATE if created else Action.CHANGE,

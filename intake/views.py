@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,13 +15,12 @@ from django.views.decorators.http import require_POST
 from assistance import workflow
 from assistance.models import HelpRequest
 from core.actor import Actor
-from core.exceptions import ValidationError
+from core.exceptions import ConcurrentEditError, ValidationError
 from core.permissions import require
 from core.validators import bounded_int
 from intake import selectors, services
 from intake.forms import CallNoteForm, InteractionForm, RequestRowFormSet, row_initial
 from intake.links import call_url
-from intake.models import Interaction
 from people import selectors as people_selectors
 from people import services as people_services
 from people.models import Person
@@ -34,7 +34,8 @@ def screen_pop(request: HttpRequest) -> HttpResponse:
     require(request.user, "intake.take_calls")
     raw = request.GET.get("phone", "").strip()
     call_id = request.GET.get("call", "").strip()
-    call = Interaction.objects.filter(cti_call_id=call_id).first() if call_id else None
+    # A call the user may not see is shown as an unknown call id: no number, no time, no operator.
+    call = selectors.find_visible_call(request.user, call_id)
     if not raw and call is not None:
         raw = call.phone
     query = people_selectors.parse_query(raw) if raw else people_selectors.SearchQuery(raw="")
@@ -54,7 +55,9 @@ def screen_pop(request: HttpRequest) -> HttpResponse:
         "cards": selectors.screen_pop_cards(people),
         "open_now": services.is_open(),
         "closed_notice": services.closed_notice(),
-        "interaction_form": InteractionForm(initial={"phone": query.phone or "", "call": call_id}),
+        "interaction_form": InteractionForm(
+            initial={"phone": query.phone or "", "call": call_id, "call_version": call.version if call else None}
+        ),
     }
     return render(request, "intake/screen_pop.html", context)
 
@@ -100,6 +103,13 @@ def person_call(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "intake.take_calls")
     person = people_selectors.get_visible_person(request.user, pk)
     call_id = (request.POST.get("call") or request.GET.get("call", "")).strip()
+    # The version of the call the operator saw when the form opened, carried through the read-back.
+    if request.method == "POST":
+        call_version = bounded_int(request.POST.get("call_version"), minimum=1)
+    else:
+        call = selectors.find_visible_call(request.user, call_id)
+        call_version = call.version if call is not None else None
+    refused: int | None = None  # 409 or 403 when the call was changed meanwhile or is not the user's
     defaults = row_initial(person.address)
     review: list[dict[str, Any]] = []
     general_errors: list[str] = []
@@ -123,13 +133,22 @@ def person_call(request: HttpRequest, pk: int) -> HttpResponse:
             elif "confirm" in request.POST and note_form.cleaned_data["review_token"] == token:
                 try:
                     services.log_call(
-                        person=person, rows=rows, actor=Actor.from_request(request), note=note, cti_call_id=call_id
+                        person=person,
+                        rows=rows,
+                        actor=Actor.from_request(request),
+                        note=note,
+                        cti_call_id=call_id,
+                        version=call_version,
                     )
                 except services.RowErrors as exc:
                     _apply_row_errors(formset, exc.rows)
                     general_errors = exc.general
                 except ValidationError as exc:
                     general_errors = exc.messages
+                except ConcurrentEditError as exc:
+                    general_errors, refused = [str(exc.message)], 409
+                except PermissionDenied as exc:
+                    general_errors, refused = [str(exc)], 403
                 else:
                     messages.success(
                         request,
@@ -170,12 +189,20 @@ def person_call(request: HttpRequest, pk: int) -> HttpResponse:
             "review": review,
             "general_errors": general_errors,
             "call_id": call_id,
+            "call_version": call_version,
             "open_requests": open_requests,
             "open_now": services.is_open(),
             "closed_notice": services.closed_notice(),
         },
-        status=400 if request.method == "POST" and not review and "add_row" not in request.POST else 200,
+        status=_status(request, review=bool(review), refused=refused),
     )
+
+
+def _status(request: HttpRequest, *, review: bool, refused: int | None) -> int:
+    """``refused`` when the call was not saved (409, 403), 400 for a form with errors, else 200."""
+    if refused is not None:
+        return refused
+    return 400 if request.method == "POST" and not review and "add_row" not in request.POST else 200
 
 
 @require_POST
@@ -196,10 +223,15 @@ def interaction_create(request: HttpRequest) -> HttpResponse:
             note=data["note"],
             phone=data["phone"],
             cti_call_id=data["call"] or None,
+            version=data["call_version"],
             actor=Actor.from_request(request),
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    except ConcurrentEditError as exc:
+        messages.error(request, str(exc.message))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(request, _("Call recorded."))
     return redirect(back)

@@ -22,6 +22,10 @@ class Status(models.TextChoices):
     FAILED = "failed", _("not delivered")
 
 
+# Messages related to records of these types carry secrets (a password-reset link): nobody reads them.
+SECRET_RELATED_TYPES = frozenset({"auth.user"})
+
+
 class OutboxMessage(models.Model):
     """A message and its delivery state.
 
@@ -61,6 +65,11 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} #{self.pk} to {self.masked_recipient}"
+
+    @property
+    def text_is_secret(self) -> bool:
+        """A message about a login (a password-reset link): its text opens the account, so no page shows it."""
+        return self.related_type in SECRET_RELATED_TYPES
 
     @property
     def masked_recipient(self) -> str:

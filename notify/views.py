@@ -1,4 +1,6 @@
-"""The outbox page for supervisors and administrators: what went out, what is waiting, what failed."""
+"""The outbox page for supervisors and administrators: what went out, what is waiting, what failed.
+
+Supervisors read the texts too; the administrator sees the delivery state only (notify/rules.py)."""
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -20,10 +22,14 @@ def outbox(request: HttpRequest) -> HttpResponse:
         status=status if status in Status.values else "",
         channel=channel if channel in Channel.values else "",
     )
-    page = Paginator(selectors.outbox(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The texts are citizens' personal data: shown to those who may read them, not even loaded for others.
+    with_text = request.user.has_perm("notify.view_message_text")
+    page = Paginator(selectors.outbox(filters, with_text=with_text), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_shown_errors(list(page.object_list), with_text=with_text)
     counts = selectors.counts_by_status()
     context = {
         "page": page,
+        "with_text": with_text,
         "filters": filters,
         "statuses": Status.choices,
         "channels": Channel.choices,

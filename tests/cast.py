@@ -2,9 +2,10 @@
 
 A town: the district «Бирюлёво Восточное» with its citizen, served by TCSO «Бирюлёво» (a dispatcher, a
 social worker, a volunteer); a second TCSO «Царицыно» serving «Царицыно» (its own dispatcher, social
-worker and volunteer); the call centre's operator, a supervisor, an administrator, and the hospital
-coordinator, psychologist and personal assistant, who work city-wide. Tests are named for what each
-of them may or may not do (healthchecks' alice/bob/charlie, here with the roles of Opora).
+worker and volunteer); the call centre's operator, a supervisor, an administrator, the hospital
+coordinator, psychologist and personal assistant, who work city-wide, and the telephony system's service
+account. Tests are named for what each of them may or may not do (healthchecks' alice/bob/charlie, here
+with the roles of Opora).
 """
 
 from collections.abc import Callable
@@ -50,6 +51,7 @@ class Town:
     coordinator: User
     psychologist: User
     navigator: User
+    telephony: User
 
     def new_request(self, person: Person | None = None, **kwargs: Any) -> HelpRequest:
         """A request registered by the operator, for the town's citizen unless another is given."""
@@ -96,4 +98,5 @@ def build_town(make_user: Callable[..., User]) -> Town:
         coordinator=make_user("coordinator"),
         psychologist=make_user("psychologist"),
         navigator=make_user("navigator"),
+        telephony=make_user("telephony"),
     )

@@ -251,3 +251,13 @@ def test_the_account_page_shows_tokens_with_last_use_and_expiry(client, make_use
     assert timezone.localtime(record.expires_at).strftime("%d.%m.%Y") in html
     assert timezone.localtime().strftime("%d.%m.%Y") in html
     assert AccountState.objects.count() == 0  # reading the page creates nothing
+
+
+def test_the_outbox_page_shows_nobody_the_reset_link(make_user, client):
+    user = with_password(make_user("operator", email="anna@example.ru"))
+    Client().post(reverse("accounts:password_reset"), {"email": "anna@example.ru"})
+    link = _reset_link(user)
+    client.force_login(make_user("supervisor"))  # who reads the texts of messages to citizens
+    html = client.get(reverse("notify:outbox")).content.decode()
+    assert "a***@example.ru" in html
+    assert link not in html and "/account/password/reset/" not in html

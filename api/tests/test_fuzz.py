@@ -41,9 +41,13 @@ def _keep_the_test_connection():
 
 
 @pytest.fixture
-def token(town, _keep_the_test_connection):
-    """A supervisor's token: every operation is open to him, so the checks reach past the permission."""
-    return ApiToken.issue(user=town.supervisor, name="fuzz")[1]
+def tokens(town, _keep_the_test_connection):
+    """A supervisor's token, to whom every operation of people's is open, and the telephony service
+    account's for the CTI webhook, so that the checks reach past the permission."""
+    return {
+        "people": ApiToken.issue(user=town.supervisor, name="fuzz")[1],
+        "telephony": ApiToken.issue(user=town.telephony, name="fuzz")[1],
+    }
 
 
 @pytest.mark.django_db
@@ -53,5 +57,6 @@ def token(town, _keep_the_test_connection):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-def test_the_api_keeps_its_document_whatever_it_is_sent(case, token):
+def test_the_api_keeps_its_document_whatever_it_is_sent(case, tokens):
+    token = tokens["telephony" if "/cti/" in case.path else "people"]
     case.call_and_validate(headers={"Authorization": f"Bearer {token}", "Host": "localhost"}, checks=CHECKS)

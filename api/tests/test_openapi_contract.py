@@ -4,7 +4,8 @@
 `people/api`, `assistance/api.py` and `intake/api.py` (issue 10), and the move left it unchanged. Since
 then it changes only on purpose, in the commit that changes the API, which says why (issue 11: ids,
 versions and offsets state their bounds, text fields their enumerations, bodies their 400/413/415
-answers). Paths, parameters, request bodies, answers and component schemas must match.
+answers; the CTI webhook says that only the telephony's service account may post to it). Paths,
+parameters, request bodies, answers and component schemas must match.
 """
 
 import json

@@ -31,6 +31,7 @@ from api.models import ApiToken
 from assistance.models import Assignment, HelpRequest, ServiceType, Status
 from directory.reference import load_roles
 from intake.models import Interaction
+from notify.models import OutboxMessage
 from people.models import Consent, ContactPerson, IdentityDocument
 from people.tests.factories import DistrictFactory, OrganisationFactory, PersonFactory, WorkerFactory
 
@@ -46,6 +47,7 @@ ROLES = [
     "coordinator",
     "psychologist",
     "navigator",
+    "telephony",
 ]
 GROUP_OF = {"dispatcher_elsewhere": "dispatcher", "other_volunteer": "volunteer"}
 EVERYONE = set(ROLES)
@@ -120,6 +122,9 @@ MATRIX = [
         {"supervisor", "operator", "dispatcher", "dispatcher_elsewhere"},
     ),
     ("outbox", "get", lambda f: reverse("notify:outbox"), {"supervisor", "administrator"}),
+    # Calls and the outbox are not in Django admin for anybody but a superuser (break-glass).
+    ("admin calls", "get", lambda f: reverse("admin:intake_interaction_changelist"), set()),
+    ("admin outbox", "get", lambda f: "/admin/notify/outboxmessage/", set()),
 ]
 POST_DATA = {
     "add contact": {"full_name": "Иванов Пётр", "relation": "child"},
@@ -136,7 +141,8 @@ class World:
     This TCSO («tcso»): `help_request` (new), `accepted_request` (accepted), `task` (assigned to the
     volunteer), `started_task` (the volunteer's, in progress), `other_task` (assigned to the other
     volunteer). Another TCSO («away_tcso», the dispatcher_elsewhere's): `away_request` (new), for a
-    citizen of its own district.
+    citizen of its own district. Calls: `call`, the operator's recorded call of `person`, and `ringing`,
+    announced by the telephony, taken by nobody, of no citizen. The outbox: `message`, sent to `person`.
     """
 
     def __init__(self, make_user):
@@ -170,6 +176,19 @@ class World:
         self.started_task = self._request(Status.IN_PROGRESS, worker=self.volunteer)
         self.other_task = self._request(Status.ASSIGNED, worker=self.other_volunteer)
         self.away_request = self._request(Status.NEW, person=self.away_person, tcso=self.away_tcso)
+        # The operator's recorded call of this TCSO's citizen, and a call ringing that nobody has taken.
+        self.call = Interaction.objects.create(
+            cti_call_id="matrix-call",
+            phone="+79167770011",
+            person=self.person,
+            operator=self.users["operator"],
+            outcome="information_only",
+            note="Спросила про часы работы",
+        )
+        self.ringing = Interaction.objects.create(cti_call_id="matrix-ring", phone="+79035550011")
+        self.message = OutboxMessage.objects.create(
+            channel="sms", recipient="+79161234567", body="Заявка № 7 выполнена.", person_id=self.person.pk
+        )
         self.labels = {
             self.help_request.pk: "new",
             self.accepted_request.pk: "accepted",
@@ -300,7 +319,8 @@ def test_api_without_a_token_answers_401(client, world, name, method, path, body
 # Column headings of the grids: admin = administrator, super = supervisor, oper = operator,
 # disp = dispatcher (this TCSO), disp2 = dispatcher_elsewhere, socw = social_worker, vol = volunteer
 # (holds the tasks), vol2 = other_volunteer, coord = coordinator, psych = psychologist,
-# navig = navigator, anon = not logged in (no token for the API).
+# navig = navigator, tele = the telephony system's service account, anon = not logged in (no token for
+# the API).
 # ================================================================================================
 ANONYMOUS = "anonymous"
 COLUMNS = [*ROLES, ANONYMOUS]
@@ -333,7 +353,11 @@ def database_state() -> tuple[list[Any], ...]:
     return (
         list(HelpRequest.objects.order_by("pk").values_list("pk", "status", "version", "tcso_id")),
         list(Assignment.objects.order_by("pk").values_list("pk", "worker_id", "outcome", "money_spent", "receipt")),
-        list(Interaction.objects.order_by("pk").values_list("pk", "cti_call_id")),
+        list(
+            Interaction.objects.order_by("pk").values_list(
+                "pk", "cti_call_id", "person_id", "operator_id", "outcome", "note", "phone", "version"
+            )
+        ),
     )
 
 
@@ -419,23 +443,32 @@ API_CALLS = {
         lambda f: {"event": "ring", "call_id": "matrix-1", "phone": "8 (916) 123-45-67"},
         lambda f: Interaction.objects.filter(cti_call_id="matrix-1").exists(),
     ),
+    # The telephony says the dispatcher took the operator's call: the event that made him its operator.
+    "POST /cti/calls (answer: the operator's call to the dispatcher)": Call(
+        "post",
+        lambda f: "/api/v1/cti/calls",
+        lambda f: {"event": "answer", "call_id": "matrix-call", "operator": f.users["dispatcher"].username},
+        lambda f: Interaction.objects.get(pk=f.call.pk).operator_id == f.users["dispatcher"].pk,
+    ),
 }
 
 # fmt: off
 API_GRID = {
-    #                                    admin super oper  disp  disp2 socw  vol   vol2  coord psych navig anon
-    "POST /requests":                   (403,  201,  201,  201,  422,  403,  403,  403,  201,  403,  201,  401),
-    "GET /requests":                    (403,  200,  200,  200,  200,  403,  403,  403,  200,  403,  200,  401),
-    "GET /requests/{new}":              (403,  200,  200,  200,  404,  403,  403,  403,  200,  403,  200,  401),
-    "GET /requests/{volunteer's task}": (403,  200,  200,  200,  404,  403,  403,  403,  200,  403,  200,  401),
-    "GET /requests/{away TCSO's}":      (403,  200,  200,  404,  200,  403,  403,  403,  200,  403,  200,  401),
-    "transitions: new → accepted":      (403,  200,  403,  200,  404,  404,  404,  404,  403,  403,  403,  401),
-    "transitions: accepted → assigned": (403,  200,  403,  200,  404,  404,  404,  404,  403,  403,  403,  401),
-    "transitions: new → cancelled":     (403,  200,  200,  200,  404,  404,  404,  404,  403,  403,  403,  401),
-    "transitions: task → in_progress":  (403,  200,  403,  200,  404,  404,  200,  404,  403,  403,  403,  401),
-    "transitions: started → failed":    (403,  200,  403,  200,  404,  404,  200,  404,  403,  403,  403,  401),
-    "GET /service-types":               (200,  200,  200,  200,  200,  200,  200,  200,  200,  200,  200,  401),
-    "POST /cti/calls (ring)":           (403,  200,  200,  200,  200,  403,  403,  403,  403,  403,  403,  401),
+    #                                    admin super oper disp disp2 socw vol  vol2 coord psych navig tele anon
+    "POST /requests":                   (403,  201,  201, 201, 422,  403, 403, 403, 201,  403,  201,  403, 401),
+    "GET /requests":                    (403,  200,  200, 200, 200,  403, 403, 403, 200,  403,  200,  403, 401),
+    "GET /requests/{new}":              (403,  200,  200, 200, 404,  403, 403, 403, 200,  403,  200,  403, 401),
+    "GET /requests/{volunteer's task}": (403,  200,  200, 200, 404,  403, 403, 403, 200,  403,  200,  403, 401),
+    "GET /requests/{away TCSO's}":      (403,  200,  200, 404, 200,  403, 403, 403, 200,  403,  200,  403, 401),
+    "transitions: new → accepted":      (403,  200,  403, 200, 404,  404, 404, 404, 403,  403,  403,  403, 401),
+    "transitions: accepted → assigned": (403,  200,  403, 200, 404,  404, 404, 404, 403,  403,  403,  403, 401),
+    "transitions: new → cancelled":     (403,  200,  200, 200, 404,  404, 404, 404, 403,  403,  403,  403, 401),
+    "transitions: task → in_progress":  (403,  200,  403, 200, 404,  404, 200, 404, 403,  403,  403,  403, 401),
+    "transitions: started → failed":    (403,  200,  403, 200, 404,  404, 200, 404, 403,  403,  403,  403, 401),
+    "GET /service-types":               (200,  200,  200, 200, 200,  200, 200, 200, 200,  200,  200,  200, 401),
+    "POST /cti/calls (ring)":           (403,  403,  403, 403, 403,  403, 403, 403, 403,  403,  403,  200, 401),
+    "POST /cti/calls (answer: the operator's call to the dispatcher)":
+                                        (403,  403,  403, 403, 403,  403, 403, 403, 403,  403,  403,  200, 401),
 }
 # fmt: on
 
@@ -538,20 +571,20 @@ PAGE_CALLS = {
 
 # fmt: off
 PAGE_GRID = {
-    #                                        admin super oper  disp  disp2 socw  vol   vol2  coord psych navig anon
-    "request page (new request)":           (403,  200,  200,  200,  404,  403,  403,  403,  200,  403,  200,  LOGIN),
-    "request page (volunteer's task)":      (403,  200,  200,  200,  404,  403,  403,  403,  200,  403,  200,  LOGIN),
-    "move: new → accepted":                 (403,  OK,   NO,   OK,   404,  403,  403,  403,  NO,   403,  NO,   LOGIN),
-    "move: new → cancelled":                (403,  OK,   OK,   OK,   404,  403,  403,  403,  NO,   403,  NO,   LOGIN),
-    "assign (new request)":                 (403,  OK,   NO,   OK,   404,  403,  403,  403,  NO,   403,  NO,   LOGIN),
-    "transfer to the away TCSO":            (403,  OK,   NO,   OK,   404,  403,  403,  403,  NO,   403,  NO,   LOGIN),
-    "queue: bulk assign (new request)":     (403,  OK,   403,  OK,   NOP,  403,  403,  403,  403,  403,  403,  LOGIN),
-    "queue: auto-assign":                   (403,  403,  403,  OK,   NOP,  403,  403,  403,  403,  403,  403,  LOGIN),
-    "field task page":                      (403,  403,  403,  403,  403,  404,  200,  404,  403,  403,  403,  LOGIN),
-    "field task: start":                    (403,  403,  403,  403,  403,  404,  OK,   404,  403,  403,  403,  LOGIN),
-    "field task: done, 412,50 ₽ + receipt": (403,  403,  403,  403,  403,  404,  OK,   404,  403,  403,  403,  LOGIN),
-    "field task: could not be done":        (403,  403,  403,  403,  403,  404,  OK,   404,  403,  403,  403,  LOGIN),
-    "card of the task's citizen":           (403,  200,  200,  200,  404,  403,  403,  403,  200,  200,  200,  LOGIN),
+    #                                        admin super oper disp disp2 socw vol  vol2 coord psych navig tele anon
+    "request page (new request)":           (403,  200,  200, 200, 404,  403, 403, 403, 200,  403,  200,  403, LOGIN),
+    "request page (volunteer's task)":      (403,  200,  200, 200, 404,  403, 403, 403, 200,  403,  200,  403, LOGIN),
+    "move: new → accepted":                 (403,  OK,   NO,  OK,  404,  403, 403, 403, NO,   403,  NO,   403, LOGIN),
+    "move: new → cancelled":                (403,  OK,   OK,  OK,  404,  403, 403, 403, NO,   403,  NO,   403, LOGIN),
+    "assign (new request)":                 (403,  OK,   NO,  OK,  404,  403, 403, 403, NO,   403,  NO,   403, LOGIN),
+    "transfer to the away TCSO":            (403,  OK,   NO,  OK,  404,  403, 403, 403, NO,   403,  NO,   403, LOGIN),
+    "queue: bulk assign (new request)":     (403,  OK,   403, OK,  NOP,  403, 403, 403, 403,  403,  403,  403, LOGIN),
+    "queue: auto-assign":                   (403,  403,  403, OK,  NOP,  403, 403, 403, 403,  403,  403,  403, LOGIN),
+    "field task page":                      (403,  403,  403, 403, 403,  404, 200, 404, 403,  403,  403,  403, LOGIN),
+    "field task: start":                    (403,  403,  403, 403, 403,  404, OK,  404, 403,  403,  403,  403, LOGIN),
+    "field task: done, 412,50 ₽ + receipt": (403,  403,  403, 403, 403,  404, OK,  404, 403,  403,  403,  403, LOGIN),
+    "field task: could not be done":        (403,  403,  403, 403, 403,  404, OK,  404, 403,  403,  403,  403, LOGIN),
+    "card of the task's citizen":           (403,  200,  200, 200, 404,  403, 403, 403, 200,  200,  200,  403, LOGIN),
 }
 # fmt: on
 
@@ -592,6 +625,95 @@ def test_dispatch_and_field_actions_matrix(client, world, name, role, expected):
             assert "You do not have permission to do this." in said, f"{got}: {said}"
         else:
             assert expected == NOP and response.url == reverse("assistance:queue"), got
+    assert database_state() == before, f"{got}: something changed"
+
+
+# --- calls at the operator's screen (intake/views.py) and the texts of the outbox (notify/views.py) ----
+SHOWN = "shown"  # 200, and the screen pop shows the call: its number, its time, who took it
+HIDDEN = "hidden"  # 200, the screen pop as for a call id nobody knows: no number, no call
+TEXT = "text"  # 200, and the outbox shows the texts of the messages
+STATE = "state"  # 200, the outbox shows the delivery state without the texts
+TAKEN_BY_SOMEONE_ELSE = "This call was taken by someone else: only its operator or a supervisor may record it."
+
+
+def _record(call: str, with_person: bool) -> Callable[[World], dict[str, Any]]:
+    """The screen pop's "the call produced no request" form for ``World.<call>``, on its current version."""
+
+    def body(f: World) -> dict[str, Any]:
+        interaction = getattr(f, call)
+        data = {"call": interaction.cti_call_id, "call_version": interaction.version, "outcome": "complaint"}
+        return {**data, "note": "Курьер опоздал", **({"person": f.person.pk} if with_person else {})}
+
+    return body
+
+
+def _recorded_as_complaint(call: str) -> Callable[[World], bool]:
+    return lambda f: Interaction.objects.get(pk=getattr(f, call).pk).outcome == "complaint"
+
+
+CALL_CALLS = {
+    "pop: the operator's call": Call("get", lambda f: reverse("intake:call") + "?call=matrix-call"),
+    "pop: the ringing call": Call("get", lambda f: reverse("intake:call") + "?call=matrix-ring"),
+    "record: the operator's call": Call(
+        "post", lambda f: reverse("intake:interaction_create"), _record("call", True), _recorded_as_complaint("call")
+    ),
+    "record: the ringing call": Call(
+        "post",
+        lambda f: reverse("intake:interaction_create"),
+        _record("ringing", False),
+        _recorded_as_complaint("ringing"),
+    ),
+    "outbox: message texts": Call("get", lambda f: reverse("notify:outbox")),
+}
+
+# fmt: off
+CALL_GRID = {
+    #                               admin  super  oper   disp    disp2   socw vol  vol2 coord psych navig tele anon
+    "pop: the operator's call":    (403,   SHOWN, SHOWN, SHOWN,  HIDDEN, 403, 403, 403, 403,  403,  403,  403, LOGIN),
+    "pop: the ringing call":       (403,   SHOWN, SHOWN, HIDDEN, HIDDEN, 403, 403, 403, 403,  403,  403,  403, LOGIN),
+    "record: the operator's call": (403,   OK,    OK,    NO,     404,    403, 403, 403, 403,  403,  403,  403, LOGIN),
+    "record: the ringing call":    (403,   OK,    OK,    NO,     NO,     403, 403, 403, 403,  403,  403,  403, LOGIN),
+    "outbox: message texts":       (STATE, TEXT,  403,   403,    403,    403, 403, 403, 403,  403,  403,  403, LOGIN),
+}
+# fmt: on
+
+
+@pytest.mark.parametrize(("name", "role", "expected"), cells(CALL_GRID))
+def test_calls_and_outbox_matrix(client, world, name, role, expected):
+    """Who sees a call's number, who may record a call that is (or is not yet) someone's, who reads texts."""
+    call = CALL_CALLS[name]
+    as_role(client, world, role)
+    before = database_state()
+    url = call.url(world)
+    headers = {"Accept-Language": "en"}
+    if call.method == "post":
+        response = client.post(url, call.data(world) if call.data else {}, headers=headers)
+    else:
+        response = client.get(url, headers=headers)
+    got = f"{role} {name}: {response.status_code} {response.get('Location', '')}"
+    page = response.content.decode()
+    if expected == OK:
+        assert response.status_code == 302 and "login" not in response.url, got
+        assert call.happened is not None and call.happened(world), f"{got}: the change is not in the database"
+        return
+    if expected in (SHOWN, HIDDEN):
+        assert response.status_code == 200, got
+        shown = "777-00-11" in page or "555-00-11" in page
+        assert shown is (expected == SHOWN), f"{got}: number shown: {shown}"
+        assert ('data-testid="cti-call"' in page) is (expected == SHOWN), got
+    elif expected in (TEXT, STATE):
+        assert response.status_code == 200, got
+        assert 'data-testid="outbox"' in page and "+7 *** ***-45-67" in page, got
+        assert ("Заявка № 7 выполнена." in page) is (expected == TEXT), got
+    elif isinstance(expected, int):
+        assert response.status_code == expected, got
+    elif expected == LOGIN:
+        assert response.status_code == 302 and response.url.startswith(reverse("login")), got
+    else:
+        assert expected == NO and response.status_code == 302, got
+        assert response.url.startswith(reverse("intake:call")), got
+        said = [str(m) for m in get_messages(response.wsgi_request)]
+        assert TAKEN_BY_SOMEONE_ELSE in said, f"{got}: {said}"
     assert database_state() == before, f"{got}: something changed"
 
 
@@ -640,11 +762,11 @@ LISTS = {
 
 # fmt: off
 LIST_GRID = {
-    #                                admin  super  oper   disp   disp2  socw   vol    vol2   coord  psych  navig  anon
-    "GET /requests":                (DENY,  ALL,   ALL,   HOME,  AWAY,  DENY,  DENY,  DENY,  ALL,   DENY,  ALL,   DENY),
-    "GET /requests?tcso=this TCSO": (DENY,  HOME,  HOME,  HOME,  EMPTY, DENY,  DENY,  DENY,  HOME,  DENY,  HOME,  DENY),
-    "request queue page":           (DENY,  ALL,   DENY,  HOME,  AWAY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
-    "my tasks page":                (DENY,  DENY,  DENY,  DENY,  DENY,  EMPTY, MINE,  HIS,   DENY,  DENY,  DENY,  DENY),
+    #                                admin super oper  disp  disp2  socw   vol   vol2  coord psych navig tele  anon
+    "GET /requests":                (DENY, ALL,  ALL,  HOME, AWAY,  DENY,  DENY, DENY, ALL,  DENY, ALL,  DENY, DENY),
+    "GET /requests?tcso=this TCSO": (DENY, HOME, HOME, HOME, EMPTY, DENY,  DENY, DENY, HOME, DENY, HOME, DENY, DENY),
+    "request queue page":           (DENY, ALL,  DENY, HOME, AWAY,  DENY,  DENY, DENY, DENY, DENY, DENY, DENY, DENY),
+    "my tasks page":                (DENY, DENY, DENY, DENY, DENY,  EMPTY, MINE, HIS,  DENY, DENY, DENY, DENY, DENY),
 }
 # fmt: on
 
@@ -664,9 +786,9 @@ def test_lists_show_each_role_only_its_requests(client, world, name, role, expec
 # --- whose figures the dashboard shows --------------------------------------------------------------
 # fmt: off
 DASHBOARD_GRID = {
-    #                                   admin super   oper    disp    disp2   socw vol  vol2 coord psych navig anon
-    "dashboard ?tcso=the away TCSO":   (403, "away", "away", "home", "away", 403, 403, 403, 403, 403, 403, LOGIN),
-    "dashboard without a TCSO chosen": (403, "city", "city", "home", "away", 403, 403, 403, 403, 403, 403, LOGIN),
+    #                             admin super   oper    disp    disp2   socw vol  vol2 coord psych navig tele anon
+    "dashboard ?tcso=away TCSO": (403,  "away", "away", "home", "away", 403, 403, 403, 403,  403,  403,  403, LOGIN),
+    "dashboard, no TCSO chosen": (403,  "city", "city", "home", "away", 403, 403, 403, 403,  403,  403,  403, LOGIN),
 }
 # fmt: on
 
@@ -699,7 +821,13 @@ PERMISSIONS_COVERED = {
     "people.add_person": ["people create form", "POST /people"],
     "people.change_person": ["edit form", "add contact", "give consent", "PATCH /people/{id}"],
     "audit.view_person_journal": ["card journal tab"],
-    "intake.take_calls": ["incoming call", "POST /cti/calls (ring)"],
+    "intake.take_calls": ["incoming call", "record: the ringing call"],
+    "intake.view_interaction": ["pop: the operator's call", "pop: the ringing call"],
+    "intake.change_interaction": ["record: the operator's call", "record: the ringing call"],
+    "intake.post_call_events": [
+        "POST /cti/calls (ring)",
+        "POST /cti/calls (answer: the operator's call to the dispatcher)",
+    ],
     "assistance.create_request": ["POST /requests"],
     "assistance.view_request": ["request page (new request)", "GET /requests/{new}", "GET /requests"],
     "assistance.view_queue": ["request queue", "queue: bulk assign (new request)", "queue: auto-assign"],
@@ -710,8 +838,9 @@ PERMISSIONS_COVERED = {
     "assistance.cancel_request": ["move: new → cancelled", "transitions: new → cancelled"],
     "assistance.view_own_tasks": ["my tasks", "my tasks page", "field task page"],
     "reports.view_dashboard": ["dashboard"],
-    "reports.view_city_figures": ["dashboard ?tcso=the away TCSO", "dashboard without a TCSO chosen"],
-    "notify.view_outbox": ["outbox"],
+    "reports.view_city_figures": ["dashboard ?tcso=away TCSO", "dashboard, no TCSO chosen"],
+    "notify.view_outbox": ["outbox", "outbox: message texts"],
+    "notify.view_message_text": ["outbox: message texts"],
 }
 MATRIX_ROWS = (
     {row[0] for row in MATRIX}
@@ -720,4 +849,5 @@ MATRIX_ROWS = (
     | set(PAGE_GRID)
     | set(LIST_GRID)
     | set(DASHBOARD_GRID)
+    | set(CALL_GRID)
 )

@@ -1,7 +1,10 @@
-"""One demo login per role, each with its worker record in the organisation where the role belongs.
+"""One demo login per role, each with its worker record in the organisation where the role belongs,
+and the telephony system's service account.
 
-Created with the ORM: the demo city needs its logins before there is an administrator to make them (the admin
-site), and there are only ten of them. Existing demo users are left as they are, password included.
+Created with the ORM: the demo city needs its logins before there is an administrator to make them (the
+admin site), and there are only eleven of them. Existing demo users are left as they are, password
+included. The service account has no password and no worker record: it posts call events with a token
+(``manage.py create_api_token telephony``, or the admin site's action), and nobody logs in as it.
 """
 
 from dataclasses import dataclass
@@ -68,6 +71,10 @@ DEMO_USERS = (
 )  # fmt: skip
 
 
+# The telephony system's service account of the demo city: (username, first name, last name).
+TELEPHONY_ACCOUNT = ("telephony", "Телефонная", "система")
+
+
 def demo_organisations() -> dict[str, Organisation | None]:
     def first(**lookup: object) -> Organisation | None:
         return Organisation.objects.filter(**lookup).order_by("pk").first()
@@ -126,8 +133,21 @@ def ensure_demo_users(password: str) -> dict[str, User]:
     return users
 
 
+def ensure_telephony_account() -> tuple[User, bool]:
+    """The telephony service account, without a password (it uses a token); an existing one is kept."""
+    username, first_name, last_name = TELEPHONY_ACCOUNT
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"password": make_password(None), "first_name": first_name, "last_name": last_name}
+    )
+    if created:
+        user.groups.set([Group.objects.get(name=Role.TELEPHONY)])
+    return user, created
+
+
 def seed(ctx: SeedContext) -> int:
-    """Make sure every demo login exists, and hand them to the later steps in ``ctx.users``."""
+    """Make sure every demo login and the telephony account exist; hand the logins to the later steps in
+    ``ctx.users``."""
     existing = User.objects.filter(username__in=[d.username for d in DEMO_USERS]).count()
     ctx.users.update(ensure_demo_users(ctx.password))
-    return len(DEMO_USERS) - existing
+    _telephony, telephony_created = ensure_telephony_account()
+    return len(DEMO_USERS) - existing + int(telephony_created)

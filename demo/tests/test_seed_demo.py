@@ -168,6 +168,20 @@ def test_each_demo_user_logs_in_with_the_demo_password_and_has_exactly_its_role(
         assert user.first_name and user.last_name
 
 
+def test_the_demo_city_has_a_telephony_service_account_without_a_password() -> None:
+    output = seed(people=0)
+
+    account = User.objects.get(username="telephony")
+    assert [g.name for g in account.groups.all()] == [Role.TELEPHONY.value]
+    assert not account.has_usable_password()
+    assert not account.is_staff and not Worker.objects.filter(user=account).exists()
+    assert account.has_perm("intake.post_call_events")
+    assert not account.has_perm("intake.take_calls") and not account.has_perm("people.view_person")
+    assert "manage.py create_api_token telephony" in output
+    assert f"Demo users: {len(DEMO_USERS) + 1} added." in output
+    assert "Demo users: 0 added." in seed(people=0)
+
+
 def test_demo_password_comes_from_settings(settings: Any) -> None:
     settings.OPORA_DEMO_PASSWORD = "другой-пароль-2024"
 

@@ -109,3 +109,68 @@ def test_dispatcher_of_another_tcso_does_not_see_the_caller(client: Any, town: A
     page = client.get(reverse("intake:call"), {"phone": "+79165551234"}).content.decode()
     assert "Иванова" not in page
     assert client.get(reverse("intake:person_call", args=[caller.pk])).status_code == 404
+
+
+# --- the screen pop for a telephony call id: the number only to those who may see the call -----------
+def _pop(client: Any, user: Any, call_id: str) -> Any:
+    client.force_login(user)
+    return client.get(reverse("intake:call"), {"call": call_id})
+
+
+def _shows_the_number(response: Any) -> bool:
+    page = response.content.decode()
+    return "555-12-34" in page or "111-22-33" in page or 'data-testid="caller-phone"' in page
+
+
+@pytest.fixture
+def home_call(town: Any, caller: Any) -> Interaction:
+    """A call of the town's citizen, taken by the operator."""
+    return Interaction.objects.create(cti_call_id="c-1", phone="+79165551234", person=caller, operator=town.operator)
+
+
+@pytest.fixture
+def ringing_call(db: None) -> Interaction:
+    """A call the telephony announced; nobody has answered or recorded it, no citizen linked."""
+    return Interaction.objects.create(cti_call_id="c-2", phone="+79031112233")
+
+
+@pytest.mark.parametrize("who", ["operator", "supervisor", "dispatcher"])
+def test_the_number_of_a_call_shows_to_those_who_may_see_it(client: Any, town: Any, home_call: Interaction, who: str):
+    response = _pop(client, getattr(town, who), "c-1")
+    assert response.status_code == 200
+    assert _shows_the_number(response)
+    assert 'data-testid="cti-call"' in response.content.decode()
+    assert "Иванова Мария Петровна" in response.content.decode()
+
+
+def test_dispatcher_of_another_tcso_gets_neither_the_number_nor_the_call(
+    client: Any, town: Any, home_call: Interaction
+):
+    response = _pop(client, town.other_dispatcher, "c-1")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert not _shows_the_number(response)
+    assert 'data-testid="cti-call"' not in page and "Иванова" not in page
+    assert response.context["call"] is None
+
+
+@pytest.mark.parametrize(("who", "shown"), [("operator", True), ("supervisor", True), ("dispatcher", False)])
+def test_a_ringing_call_not_linked_to_a_citizen_shows_its_number_to_the_call_centre_only(
+    client: Any, town: Any, ringing_call: Interaction, who: str, shown: bool
+):
+    assert _shows_the_number(_pop(client, getattr(town, who), "c-2")) is shown
+
+
+def test_a_dispatcher_sees_the_number_of_an_unlinked_call_he_took(client: Any, town: Any, ringing_call: Interaction):
+    Interaction.objects.filter(pk=ringing_call.pk).update(operator=town.dispatcher)
+    assert _shows_the_number(_pop(client, town.dispatcher, "c-2"))
+    assert not _shows_the_number(_pop(client, town.other_dispatcher, "c-2"))
+
+
+def test_a_hidden_call_looks_like_an_unknown_call_id(client: Any, town: Any, home_call: Interaction):
+    hidden = _pop(client, town.other_dispatcher, "c-1")
+    unknown = _pop(client, town.other_dispatcher, "no-such-call")
+    for response in (hidden, unknown):
+        assert response.status_code == 200
+        assert response.context["call"] is None and response.context["raw"] == ""
+        assert response.context["interaction_form"]["call_version"].value() is None

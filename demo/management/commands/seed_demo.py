@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from demo.seed import SeedContext, steps
-from demo.seed.users import DEMO_USERS
+from demo.seed.users import DEMO_USERS, TELEPHONY_ACCOUNT
 from people.models import Person
 
 
@@ -68,3 +68,9 @@ class Command(BaseCommand):
         for demo in DEMO_USERS:
             if demo.username in existing:
                 self.stdout.write(f"  {demo.username:<{width}}  {demo.role.value:<{role_width}}  {password}")
+        telephony = TELEPHONY_ACCOUNT[0]
+        if User.objects.filter(username=telephony).exists():
+            self.stdout.write(
+                f"Telephony service account (no password): {telephony}; "
+                f"its token for POST /api/v1/cti/calls: manage.py create_api_token {telephony} --name CTI"
+            )
