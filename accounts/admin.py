@@ -183,8 +183,6 @@ class AccountAdmin(UserAdmin):
 
 
 class RoleChangeForm(forms.ModelForm):
-    role = forms.ChoiceField(label=gettext_lazy("role"), choices=Role.choices)
-
     class Meta:
         model = RoleChange
         fields = ("user", "role", "kind", "reason")

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import Role
+
 
 class AccountState(models.Model):
     """Per-login security state. A user without a row has the defaults (nothing to change, no exemption)."""
@@ -57,7 +59,7 @@ class RoleChange(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_changes", verbose_name=_("account")
     )
-    role = models.CharField(_("role"), max_length=40)
+    role = models.CharField(_("role"), max_length=40, choices=Role.choices)
     kind = models.CharField(_("change"), max_length=10, choices=Kind.choices, default=Kind.GRANT)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
