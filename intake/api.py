@@ -19,9 +19,15 @@ router = Router(tags=["cti"])
 
 class CallEventIn(Schema):
     event: Literal["ring", "answer", "hangup"]
-    call_id: str = Field(..., min_length=1, max_length=100, description="The phone system's id of the call.")
+    # Printable ASCII, as phone systems make them ("1700000000.123"): no control character reaches the
+    # database (PostgreSQL refuses NUL in text, which would be a server error).
+    call_id: str = Field(
+        ..., min_length=1, max_length=100, pattern=r"^[!-~]+$", description="The phone system's id of the call."
+    )
     phone: str = Field("", max_length=32, description="The caller's number in any format; empty if withheld.")
-    operator: str | None = Field(None, max_length=150, description="Username of the operator who took the call.")
+    operator: str | None = Field(
+        None, max_length=150, pattern=r"^[\w.@+-]+$", description="Username of the operator who took the call."
+    )
 
 
 class CallEventOut(Schema):

@@ -166,3 +166,16 @@ def test_the_telephony_account_cannot_use_the_pages_or_the_records(client: Clien
     assert client.get(f"/api/v1/people/{caller.pk}", headers=headers).status_code == 403
     assert client.get("/api/v1/requests", headers=headers).status_code == 403
     assert not Interaction.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"call_id": "c-\x00-1"}, {"call_id": "c 1"}, {"call_id": "c-1", "event": "answer", "operator": "op\x00"}],
+    ids=["NUL in the call id", "space in the call id", "NUL in the operator"],
+)
+def test_control_characters_in_ids_are_a_422_not_a_server_error(client: Client, town: Any, fields: dict[str, str]):
+    """Found by the schemathesis run on PostgreSQL, which refuses NUL in text: a 500 before the patterns."""
+    event = {"event": "ring", "phone": "", **fields}
+    response = Telephony(client, town.telephony).send(**event)
+    assert response.status_code == 422
+    assert not Interaction.objects.exists()
