@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "notify",
     "assistance",
     "intake",
+    "cases",
     "reports",
     "api",
     "accounts",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("notify/", include("notify.urls")),
     path("assistance/", include("assistance.urls")),
     path("intake/", include("intake.urls")),
+    path("cases/", include("cases.urls")),
     path("reports/", include("reports.urls")),
     path("api/v1/", public_api_urls()),
     path("account/", account_page.account, name="account"),

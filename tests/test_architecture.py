@@ -21,7 +21,8 @@ ALLOWED: dict[str, set[str]] = {
     "people": {"core", "directory", "audit", "api"},
     "assistance": {"core", "directory", "people", "audit", "notify", "api"},
     "intake": {"core", "directory", "people", "assistance", "audit", "api"},
-    "reports": {"core", "directory", "people", "assistance", "intake", "audit"},
+    "cases": {"core", "directory", "people", "assistance", "audit", "notify", "api"},
+    "reports": {"core", "directory", "people", "assistance", "intake", "cases", "audit"},
     "accounts": {"core", "audit", "notify", "api"},
 }
 TOP = {"demo", "opora"}

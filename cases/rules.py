@@ -1,0 +1,39 @@
+"""Who may open, read and work on cases: by role and by relationship to the case's hospital."""
+
+from typing import Any
+
+import rules
+from django.contrib.auth.models import User
+
+from core.permissions import is_supervisor, own_organisation_id, role_is
+from core.roles import Role
+from directory.models import Organisation
+
+is_coordinator = role_is(Role.COORDINATOR)
+
+
+@rules.predicate
+def at_own_organisation(user: User, case: Any) -> bool:
+    """The case is at the organisation the user works for (``True`` for "some case": views ask first)."""
+    if case is None:
+        return True
+    own = own_organisation_id(user)
+    return own is not None and case.organisation_id == own
+
+
+@rules.predicate
+def citywide_supervisor(user: User) -> bool:
+    """A supervisor who works for no hospital oversees every hospital's cases."""
+    own = own_organisation_id(user)
+    return own is None or not Organisation.objects.filter(pk=own, kind=Organisation.Kind.HOSPITAL).exists()
+
+
+hospital_coordinator = is_coordinator & at_own_organisation
+# A hospital's own supervisors see its cases; a supervisor of no hospital sees every hospital's.
+case_supervisor = is_supervisor & (citywide_supervisor | at_own_organisation)
+
+rules.add_perm("cases.view_case", hospital_coordinator | case_supervisor)
+rules.add_perm("cases.open_case", is_coordinator)
+rules.add_perm("cases.change_case", hospital_coordinator)
+# The "Cases" tab of a citizen's card (its object is the citizen; the tab lists only the cases one may see).
+rules.add_perm("cases.see_cases_tab", is_coordinator | is_supervisor)

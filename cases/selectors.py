@@ -1,0 +1,89 @@
+"""Read queries of cases: what a user may see, the worklist, one case."""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Min, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from cases.models import DUE_SOON_DAYS, FINISHED_STEP_STATUSES, Case
+from cases.rules import case_supervisor, citywide_supervisor, hospital_coordinator
+from core.permissions import own_organisation_id, require
+from core.validators import MAX_ID
+
+
+def visible_cases(user: Any) -> QuerySet[Case]:
+    """The ``cases.view_case`` rule as a query, so that lists never show a case its page would refuse."""
+    cases = Case.objects.all()
+    if case_supervisor.test(user) and citywide_supervisor.test(user):
+        return cases
+    if hospital_coordinator.test(user) or case_supervisor.test(user):
+        own = own_organisation_id(user)
+        return cases.filter(organisation_id=own) if own is not None else cases.none()
+    return cases.none()
+
+
+def get_visible_case(user: Any, pk: int, *, perm: str = "cases.view_case") -> Case:
+    """Load a case for ``user``: 403 for a role that never may, 404 for a missing case or someone else's."""
+    require(user, perm)
+    case = (
+        Case.objects.select_related("person__district", "organisation", "coordinator", "programme", "stay")
+        .filter(pk=pk)
+        .first()
+        if 0 < pk <= MAX_ID
+        else None
+    )
+    if case is None or not user.has_perm(perm, case):
+        raise Http404
+    return case
+
+
+def open_steps() -> Q:
+    return ~Q(status__in=FINISHED_STEP_STATUSES)
+
+
+@dataclass
+class WorklistRow:
+    case: Case
+    overdue: int
+    due_soon: int
+    next_due: datetime.date | None
+    open_steps: int
+
+
+@dataclass
+class Worklist:
+    rows: list[WorklistRow] = field(default_factory=list)
+
+    @property
+    def overdue(self) -> int:
+        return sum(row.overdue for row in self.rows)
+
+    @property
+    def due_soon(self) -> int:
+        return sum(row.due_soon for row in self.rows)
+
+
+def worklist(user: Any, *, mine_only: bool = True, today: datetime.date | None = None) -> Worklist:
+    """Open cases the user may see (their own, or all of the hospital), crises first, then by overdue
+    steps and the nearest due date. Overdue and due-soon are derived here, never stored."""
+    today = today or timezone.localdate()
+    soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
+    unfinished = open_steps()
+    cases = visible_cases(user).filter(status=Case.Status.OPEN)
+    if mine_only:
+        cases = cases.filter(coordinator=user)
+    cases = cases.select_related("person__district", "stay", "coordinator", "organisation").annotate(
+        n_overdue=Count("steps", filter=unfinished & Q(steps__due_on__lt=today)),
+        n_soon=Count("steps", filter=unfinished & Q(steps__due_on__gte=today, steps__due_on__lte=soon)),
+        n_open=Count("steps", filter=unfinished),
+        next_due=Min("steps__due_on", filter=unfinished),
+    )
+    rows = [
+        WorklistRow(case=c, overdue=c.n_overdue, due_soon=c.n_soon, next_due=c.next_due, open_steps=c.n_open)
+        for c in cases[:500]
+    ]
+    rows.sort(key=lambda r: (not r.case.in_crisis, -r.overdue, r.next_due or datetime.date.max, r.case.pk))
+    return Worklist(rows=rows)

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from cases import views
+
+app_name = "cases"
+urlpatterns = [
+    path("", views.worklist, name="worklist"),
+    path("find/", views.find_patient, name="find"),
+    path("open/<int:person_pk>/", views.open_case, name="open"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/needs/", views.assess, name="assess"),
+    path("<int:pk>/proposals/", views.accept_proposals, name="accept_proposals"),
+    path("<int:pk>/steps/", views.add_step, name="add_step"),
+    path("<int:pk>/steps/<int:step_pk>/move/", views.move_step, name="move_step"),
+    path("<int:pk>/stay/", views.update_stay, name="update_stay"),
+    path("<int:pk>/close/", views.close, name="close"),
+]
