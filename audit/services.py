@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from audit.journal_key import JournalKey, JournalKeyError
 from audit.models import GENESIS_HASH, Action, AuditEvent, ChainHead
 from core.actor import Actor, Origin
 from core.roles import user_roles
+from notify import services as notify
 
 SEAL_BATCH = 2000
 # An entry not sealed within this time means the sealer is not running: verification says so.
@@ -186,6 +188,25 @@ def _write_head(head: ChainHead, key: JournalKey, *, create: bool) -> None:
         head_file.append(path, record, key, create=create)
     except OSError as error:
         raise HeadFileError(f"cannot write the head file {path}: {error}") from error
+    _ship_head(record, key)
+
+
+def _ship_head(record: HeadRecord, key: JournalKey) -> None:
+    """Also send the head off this host through the outbox, when ``OPORA_JOURNAL_HEAD_EMAIL`` names a
+    mailbox elsewhere: the first head of every ``OPORA_JOURNAL_HEAD_EMAIL_MINUTES`` (one a minute would
+    bury the outbox). The line is the head file's, HMAC included; it holds no personal data."""
+    address = settings.OPORA_JOURNAL_HEAD_EMAIL
+    if not address:
+        return
+    period = max(1, settings.OPORA_JOURNAL_HEAD_EMAIL_MINUTES) * 60
+    slot = int(record.at.timestamp() // period)
+    notify.send(
+        channel="email",
+        recipient=address,
+        subject=f"Opora journal head #{record.seq}",
+        body=record.line(key),
+        dedup_key=f"journal-head:{slot}",
+    )
 
 
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

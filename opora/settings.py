@@ -277,6 +277,11 @@ OPORA_JOURNAL_HEAD_FILE = Path(
     )
 )
 
+# Optionally, the chain head also leaves this host by e-mail through the outbox (a mailbox elsewhere,
+# kept by other people): the first head of every so many minutes.
+OPORA_JOURNAL_HEAD_EMAIL = os.environ.get("OPORA_JOURNAL_HEAD_EMAIL", "")
+OPORA_JOURNAL_HEAD_EMAIL_MINUTES = int(os.environ.get("OPORA_JOURNAL_HEAD_EMAIL_MINUTES", "60"))
+
 # --- Call centre ---
 # Working hours of the call centre "My social assistant", Europe/Moscow; outside them only urgent
 # requests are taken.

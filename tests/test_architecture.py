@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ALLOWED: dict[str, set[str]] = {
     "core": set(),
     "directory": {"core"},
-    "audit": {"core"},
+    # The journal sends its chain head off the host through the outbox (issue 11 §4); notify imports neither.
+    "audit": {"core", "notify"},
     "notify": {"core"},
     "api": {"core", "audit"},
     "people": {"core", "directory", "audit", "api"},

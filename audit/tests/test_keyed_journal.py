@@ -406,3 +406,25 @@ def test_an_honest_journal_is_intact_with_its_head_file(capsys):
     assert "audit journal intact: 5 entries verified" in out
     assert "agrees; its last record: entry 5" in out
     assert "1 recent entries are waiting" in out
+
+
+def test_the_head_goes_off_the_host_by_email_once_per_period_when_configured(settings):
+    from notify.models import OutboxMessage
+
+    settings.OPORA_JOURNAL_HEAD_EMAIL = "journal-heads@archive.example.ru"
+    settings.OPORA_JOURNAL_HEAD_EMAIL_MINUTES = 60
+    _write(2)
+    _write(1)  # a second seal in the same hour: the first head of the hour is the one sent
+    messages = list(OutboxMessage.objects.filter(recipient="journal-heads@archive.example.ru"))
+    assert len(messages) == 1
+    key = journal_key.load(create=False)
+    shipped = head_file.parse(messages[0].body.strip(), key)
+    assert shipped is not None and shipped.seq == 2
+    assert shipped.hash == AuditEvent.objects.get(seq=2).hash
+
+
+def test_no_head_leaves_by_email_unless_configured():
+    from notify.models import OutboxMessage
+
+    _write(2)
+    assert not OutboxMessage.objects.exists()
