@@ -31,6 +31,16 @@ def _report(request: HttpRequest, error: ValidationError | ConcurrentEditError) 
             messages.error(request, problem)
 
 
+def _stay(data: dict[str, Any]) -> services.StayDetails:
+    """The stay as the open-case and stay forms give it."""
+    return services.StayDetails(
+        department=data["department"],
+        emergency_not_admitted=data["emergency_not_admitted"],
+        admitted_on=data["admitted_on"],
+        expected_discharge_on=data["expected_discharge_on"],
+    )
+
+
 @require_GET
 def worklist(request: HttpRequest) -> HttpResponse:
     require(request.user, "cases.view_case")
@@ -46,15 +56,9 @@ def open_case(request: HttpRequest, person_pk: int) -> HttpResponse:
     form = OpenCaseForm(request.POST or None, initial={"admitted_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        stay = services.StayDetails(
-            department=data["department"],
-            emergency_not_admitted=data["emergency_not_admitted"],
-            admitted_on=data["admitted_on"],
-            expected_discharge_on=data["expected_discharge_on"],
-        )
         try:
             case = services.open_hospital_case(
-                actor=Actor.from_request(request), person=person, reason=data["reason"], stay=stay
+                actor=Actor.from_request(request), person=person, reason=data["reason"], stay=_stay(data)
             )
         except ValidationError as error:
             for name, problems in error.message_dict.items():
@@ -227,17 +231,11 @@ def update_stay(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Check the dates."))
         return redirect("cases:detail", pk)
     data = form.cleaned_data
-    stay = services.StayDetails(
-        department=data["department"],
-        emergency_not_admitted=data["emergency_not_admitted"],
-        admitted_on=data["admitted_on"],
-        expected_discharge_on=data["expected_discharge_on"],
-    )
     try:
         services.update_stay(
             actor=Actor.from_request(request),
             case=case,
-            stay=stay,
+            stay=_stay(data),
             discharged_on=data["discharged_on"],
             expected_version=data["version"],
         )

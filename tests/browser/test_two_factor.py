@@ -56,7 +56,7 @@ def test_first_login_enrols_the_second_factor_then_asks_for_an_own_password(
     # The password was chosen by the administrator: the owner chooses their own before working.
     expect(page.get_by_role("heading", name="Смена пароля")).to_be_visible()
     page.get_by_label("Старый пароль").fill(TEMPORARY)
-    page.get_by_label("Новый пароль", exact=True).fill(OWN)
+    page.locator("#id_new_password1").fill(OWN)
     page.get_by_label("Подтверждение нового пароля").fill(OWN)
     page.get_by_role("button", name="Сохранить новый пароль").click()
     expect(page).to_have_url(live_server.url + "/")
