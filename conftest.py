@@ -88,6 +88,25 @@ def dispatcher_for(make_user):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def relation():  # type: ignore[no-untyped-def]
+    """Register a test relation (people.relations) for this test only: ``relation(code=..., roles=...,
+    people=...)``, the fields of :class:`people.relations.Relation`. Removed again at the end."""
+    from people.relations import Relation, register_relation, unregister_relation
+
+    codes: list[str] = []
+
+    def register(**fields: object) -> Relation:
+        made = Relation(**fields)  # type: ignore[arg-type]
+        register_relation(made)
+        codes.append(made.code)
+        return made
+
+    yield register
+    for code in codes:
+        unregister_relation(code)
+
+
+@pytest.fixture
 def _clear_audit_journal(transactional_db: None) -> object:
     """Transactional tests end with a flush, which the append-only journal would refuse."""
     yield

@@ -85,6 +85,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "reason_required": workflow.REASON_REQUIRED,
         "can_dispatch": can_dispatch,
+        # The citizen's name is linked to the card only for whoever may open that card.
+        "can_open_card": user.has_perm("people.view_person", help_request.person),
         "suggestions": selectors.suggestions_for(help_request)
         if can_dispatch and help_request.status == Status.ACCEPTED
         else [],

@@ -8,6 +8,9 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from cases.card import CASES_TAB
+        from cases.relations import CASE_RELATION
         from people.card import register_tab
+        from people.relations import register_relation
 
         register_tab(CASES_TAB)
+        register_relation(CASE_RELATION)

@@ -18,7 +18,6 @@ from core.exceptions import ConcurrentEditError, ValidationError
 from core.permissions import require
 from people import selectors as people_selectors
 from people import services as people_services
-from people.models import Person
 from people.selectors import get_visible_person
 
 
@@ -275,9 +274,9 @@ def find_patient(request: HttpRequest) -> HttpResponse:
     require(request.user, "cases.open_case")
     raw = request.GET.get("q", "").strip()[:200]
     query = people_selectors.parse_query(raw)
-    results: list[Person] = []
+    results: list[people_selectors.FoundPerson] = []
     if not query.is_empty:
-        results = people_selectors.search_people(query, base=Person.objects.all(), limit=20)
+        results = people_selectors.find_people(request.user, query, limit=20)
         people_services.record_search(actor=Actor.from_request(request), kind=query.kind, results=results)
     context = {"q": raw, "results": results, "searched": not query.is_empty, "unparsed": bool(raw) and query.is_empty}
     return render(request, "cases/find.html", context)

@@ -48,10 +48,16 @@ is_operator = role_is(Role.OPERATOR)
 is_dispatcher = role_is(Role.DISPATCHER)
 is_field_worker = role_is(Role.SOCIAL_WORKER, Role.VOLUNTEER)
 
-# Roles that work with citizens' records across the city: the call centre takes calls from anywhere,
-# hospital staff and personal assistants see patients from any district.
-citywide_person_roles = role_is(Role.OPERATOR, Role.COORDINATOR, Role.PSYCHOLOGIST, Role.NAVIGATOR, Role.SUPERVISOR)
-citywide_person_editors = role_is(Role.OPERATOR, Role.COORDINATOR, Role.NAVIGATOR, Role.SUPERVISOR)
+# Roles that read and change every citizen's record across the city: the call centre takes calls from
+# anywhere, and supervisors answer for all of it.
+citywide_person_roles = role_is(Role.OPERATOR, Role.SUPERVISOR)
+# Roles that find any citizen at search level only (name, birth date and district) and open a citizen's
+# card only through a relation another app registers (people.relations): a hospital coordinator opens
+# the cards of the patients with a case at his hospital, and nobody else's.
+SEARCH_LEVEL_PERSON_ROLES = frozenset({Role.COORDINATOR.value, Role.PSYCHOLOGIST.value, Role.NAVIGATOR.value})
+search_level_person_roles = role_is(*sorted(SEARCH_LEVEL_PERSON_ROLES))
+# Roles that register citizens, besides dispatchers (who register the citizens of their districts).
+person_registrars = role_is(Role.OPERATOR, Role.COORDINATOR, Role.NAVIGATOR, Role.SUPERVISOR)
 
 
 # --- relationships -------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
-"""Read queries on the registry: the operator's search and the duplicate check."""
+"""Read queries on the registry: the search (and what of each result a user sees), the duplicate check,
+and the people a user may open."""
 
+import dataclasses
 import datetime
 import difflib
 import re
@@ -11,11 +13,12 @@ from django.db import connection
 from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 
-from core.permissions import citywide_person_roles, require, served_district_ids
+from core.permissions import citywide_person_roles, require, search_level_person_roles, served_district_ids
 from core.validators import MAX_ID, digits, fold_name, normalise_snils, try_normalise_phone
 from directory.models import District
 from people.inputs import PersonInput
 from people.models import ContactPerson, Person, PersonPhone
+from people.relations import related_filter
 from people.rules import district_dispatcher
 
 MAX_RESULTS = 50
@@ -261,16 +264,99 @@ def duplicates_for(data: PersonInput, exclude_pk: int | None = None) -> list[Dup
 
 
 def visible_people(user: Any) -> QuerySet[Person]:
-    """The people ``user`` may find: city-wide roles see everyone, dispatchers their TCSO's districts.
+    """The people whose cards ``user`` may open: everyone for operators and supervisors, a dispatcher's
+    districts, and the people the registered relations give the user (``people.relations``).
 
-    The ``people.view_person`` rule (people/rules.py) as a query, so lists never show a record whose
-    card would then be refused.
+    The ``people.view_person`` rule (people/rules.py) as a query, so lists never offer a card that
+    would then be refused.
     """
     if citywide_person_roles.test(user):
         return Person.objects.all()
+    condition = related_filter(user)
     if district_dispatcher.test(user):
-        return Person.objects.filter(district_id__in=served_district_ids(user))
-    return Person.objects.none()
+        districts = Q(district_id__in=served_district_ids(user))
+        condition = districts if condition is None else districts | condition
+    if condition is None:
+        return Person.objects.none()
+    return Person.objects.filter(condition)
+
+
+@dataclass(frozen=True)
+class FoundPerson:
+    """One search result as the searcher may see it.
+
+    ``card``: the searcher may open the citizen's card, and the row carries the version, the primary
+    phone and whether a relative's phone matched. A row at search level (``card`` False) carries the
+    name, birth date and district only: it is built without the rest, so that no page or answer can
+    show more by mistake.
+    """
+
+    pk: int
+    surname: str
+    given_name: str
+    patronymic: str
+    birth_date: datetime.date | None
+    age: int | None
+    district: District | None
+    card: bool
+    version: int | None = None
+    primary_phone: str | None = None
+    matched_as_relative: bool = False
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.surname, self.given_name, self.patronymic) if p)
+
+    @classmethod
+    def of(cls, person: Person, *, card: bool) -> "FoundPerson":
+        shown = cls(
+            pk=person.pk,
+            surname=person.surname,
+            given_name=person.given_name,
+            patronymic=person.patronymic,
+            birth_date=person.birth_date,
+            age=person.age,
+            district=person.district,
+            card=card,
+        )
+        if not card:
+            return shown
+        return dataclasses.replace(
+            shown,
+            version=person.version,
+            primary_phone=getattr(person, "primary_phone", None),
+            matched_as_relative=bool(getattr(person, "matched_as_relative", False)),
+        )
+
+
+def searches_at_search_level(user: Any) -> bool:
+    """``user`` finds, besides the people whose cards they may open, any citizen at search level."""
+    return search_level_person_roles.test(user) and not citywide_person_roles.test(user)
+
+
+def qualifies_for_search_level(query: SearchQuery) -> bool:
+    """A query that may answer beyond the searcher's own people: a surname and a given name or a birth
+    date. A phone or a SNILS never finds a citizen at search level: it would tell whose they are."""
+    if query.phone or query.snils or not query.name_tokens:
+        return False
+    return len(query.name_tokens) > 1 or query.birth_date is not None
+
+
+def find_people(user: Any, query: SearchQuery, limit: int = MAX_RESULTS) -> list[FoundPerson]:
+    """What the search shows ``user``, best match first: full rows of the people whose cards they may
+    open, and, for the roles that search at search level (``searches_at_search_level``), rows of name,
+    birth date and district of other citizens whose surname is the one typed in full, with a given name
+    or a birth date (``qualifies_for_search_level``). The search page and the API show this; the
+    screen pop's caller-ID look-up is a phone search, which finds only ``visible_people``, as this does.
+    """
+    visible = visible_people(user)
+    if not (searches_at_search_level(user) and qualifies_for_search_level(query)):
+        return [FoundPerson.of(p, card=True) for p in search_people(query, base=visible, limit=limit)]
+    surname = query.name_tokens[0]
+    base = Person.objects.filter(Q(surname_folded=surname) | Q(pk__in=visible.values("pk")))
+    found = search_people(query, base=base, limit=limit)
+    cards = set(visible.filter(pk__in=[p.pk for p in found]).values_list("pk", flat=True))
+    return [FoundPerson.of(p, card=p.pk in cards) for p in found]
 
 
 def get_visible_person(user: Any, pk: int, *, perm: str = "people.view_person", queryset: Any = None) -> Person:

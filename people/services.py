@@ -1,6 +1,7 @@
 """Business actions on the citizen registry. Each runs in one transaction and is journaled."""
 
 import datetime
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -192,15 +193,17 @@ def record_search(
     *,
     actor: Actor,
     kind: str,
-    results: list[Person],
+    results: Sequence[Person | selectors.FoundPerson],
 ) -> None:
-    """Journal a search: what kind of search and which records it showed, never the query itself."""
-    audit.record(
-        actor=actor,
-        action=Action.SEARCH,
-        object_type="people.person",
-        details={"kind": kind, "count": len(results), "shown": [p.pk for p in results[:50]]},
-    )
+    """Journal a search: what kind of search and which records it showed, never the query itself.
+
+    Rows shown at search level (name, birth date and district only) are named apart, in ``search_level``.
+    """
+    details: dict[str, Any] = {"kind": kind, "count": len(results), "shown": [p.pk for p in results[:50]]}
+    search_level = [p.pk for p in results[:50] if isinstance(p, selectors.FoundPerson) and not p.card]
+    if search_level:
+        details["search_level"] = search_level
+    audit.record(actor=actor, action=Action.SEARCH, object_type="people.person", details=details)
 
 
 def add_contact(

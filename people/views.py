@@ -2,7 +2,8 @@
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -40,16 +41,23 @@ def person_list(request: HttpRequest) -> HttpResponse:
     require(request.user, "people.search_person")
     raw = request.GET.get("q", "").strip()
     query = selectors.parse_query(raw)
-    results: list[Person] = []
+    results: list[selectors.FoundPerson] = []
     if not query.is_empty:
-        results = selectors.search_people(query, base=selectors.visible_people(request.user))
+        results = selectors.find_people(request.user, query)
         services.record_search(actor=Actor.from_request(request), kind=query.kind, results=results)
+    search_level = selectors.searches_at_search_level(request.user)
     context = {
         "q": raw,
         "query": query,
         "results": results,
         "searched": not query.is_empty,
         "unparsed": bool(raw) and query.is_empty,
+        "search_level": search_level,
+        # Only rows with a card show a phone: the column is left out when there is none.
+        "show_phones": any(r.card for r in results),
+        "narrow_for_search_level": search_level
+        and not query.is_empty
+        and not selectors.qualifies_for_search_level(query),
     }
     template = "people/_results.html" if request.htmx else "people/person_list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
@@ -112,6 +120,14 @@ def _phone_formset(request: HttpRequest, person: Person | None) -> Any:
     return formset
 
 
+class ShownDuplicate(NamedTuple):
+    """A possible duplicate on the registration form: its name and birth date, its card linked if open."""
+
+    person: Person
+    reason: str
+    card: bool
+
+
 def person_create(request: HttpRequest) -> HttpResponse:
     require(request.user, "people.add_person")
     phone = request.GET.get("phone", "")
@@ -119,7 +135,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     phones = _phone_formset(request, None)
     if request.method == "GET" and phone:
         phones = PhoneFormSet(prefix="phones", initial=[{"number": phone, "kind": "mobile", "is_primary": True}])
-    duplicates: list[selectors.DuplicateCandidate] = []
+    duplicates: list[ShownDuplicate] = []
     if request.method == "POST" and form.is_valid() and phones.is_valid():
         data = form.to_input(phones_from(phones))
         try:
@@ -129,7 +145,11 @@ def person_create(request: HttpRequest) -> HttpResponse:
                 confirm_not_duplicate=bool(form.cleaned_data.get("confirm_not_duplicate")),
             )
         except services.DuplicateFound as found:
-            duplicates = found.candidates
+            # A candidate's card is linked only for whoever may open it; the others see name and birth date.
+            duplicates = [
+                ShownDuplicate(c.person, c.reason, request.user.has_perm("people.view_person", c.person))
+                for c in found.candidates
+            ]
             if found.same_snils:
                 form.add_error("snils", found.message)
             else:
@@ -143,8 +163,15 @@ def person_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, _("Citizen registered."))
-            return redirect("people:detail", pk=person.pk)
+            if request.user.has_perm("people.view_person", person):
+                messages.success(request, _("Citizen registered."))
+                return redirect("people:detail", pk=person.pk)
+            # A role that opens cards only by a relation finds the new citizen at search level.
+            messages.success(
+                request,
+                _("Citizen registered. Their card opens to you once your work with them is recorded."),
+            )
+            return redirect(f"{reverse('people:list')}?{urlencode({'q': _search_text(person)})}")
     return render(
         request,
         "people/person_form.html",
@@ -155,6 +182,14 @@ def person_create(request: HttpRequest) -> HttpResponse:
             "person": None,
         },
     )
+
+
+def _search_text(person: Person) -> str:
+    """What finds ``person`` in the search box: surname, given name and birth date."""
+    parts = [person.surname, person.given_name]
+    if person.birth_date:
+        parts.append(person.birth_date.strftime("%d.%m.%Y"))
+    return " ".join(parts)
 
 
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def test_open_assess_accept_work_and_close_through_the_pages(client, ward):
     client.force_login(ward.coordinator)
-    found = client.get(reverse("cases:find"), {"q": "Соколова"})
+    found = client.get(reverse("cases:find"), {"q": "Соколова Мария"})
     html = found.content.decode()
     assert "Соколова Мария Петровна" in html and reverse("cases:open", args=[ward.patient.pk]) in html
     assert reverse("people:detail", args=[ward.patient.pk]) not in html  # search level: no card link
@@ -77,3 +77,17 @@ def test_the_worklist_puts_overdue_cases_first_and_counts_them(client, ward):
     client.force_login(ward.colleague)
     assert client.get(reverse("cases:worklist")).context["worklist"].rows == []  # not hers
     assert len(client.get(reverse("cases:worklist"), {"all": "1"}).context["worklist"].rows) == 1
+
+
+def test_a_case_opens_the_patients_card_to_the_hospitals_coordinators_only(client, ward):
+    from cases.tests.conftest import open_case
+
+    card = reverse("people:detail", args=[ward.patient.pk])
+    client.force_login(ward.coordinator)
+    assert client.get(card).status_code == 404  # search level until a case is opened
+    open_case(ward)
+    assert client.get(card).status_code == 200
+    client.force_login(ward.colleague)
+    assert client.get(card).status_code == 200  # the same hospital
+    client.force_login(ward.stranger)
+    assert client.get(card).status_code == 404  # another hospital

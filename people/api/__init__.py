@@ -84,16 +84,18 @@ def search_people(
     limit: int = limit_param(),
     offset: int = offset_param(SEARCH_WINDOW),
 ) -> HttpResponse:
-    """Citizens matching the query, best match first; city-wide roles see everyone, dispatchers their
-    TCSO's districts. The search is journaled (what kind of query and which records were shown)."""
+    """Citizens matching the query, best match first; operators and supervisors see everyone,
+    dispatchers their TCSO's districts. Hospital coordinators, psychologists and personal assistants
+    see the citizens whose records they may open, and other citizens at search level (``card``: false;
+    name, birth date and district only) when the query has the full surname and a given name or a birth
+    date; a phone or SNILS finds only the citizens whose records they may open. The search is journaled
+    (what kind of query and which records were shown)."""
     require(request.user, "people.search_person")
     query = _search_query(q, phone, snils)
-    found = selectors.search_people(query, base=selectors.visible_people(request.user), limit=SEARCH_WINDOW)
+    found = selectors.find_people(request.user, query, limit=SEARCH_WINDOW)
     page = found[offset : offset + limit]
     services.record_search(actor=api_actor(request), kind=query.kind, results=page)
-    body = PersonListOut(
-        count=len(found), results=[person_list_item(p, getattr(p, "primary_phone", None)) for p in page]
-    )
+    body = PersonListOut(count=len(found), results=[person_list_item(p) for p in page])
     return json_answer(200, dump(body))
 
 

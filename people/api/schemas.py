@@ -13,6 +13,7 @@ from pydantic import AliasChoices, Field
 from api.schemas import Strict, one_of
 from core.validators import MAX_ID
 from people.models import DisabilityGroup, Person, PersonPhone, Sex
+from people.selectors import FoundPerson
 
 
 class DuplicateCandidateOut(Schema):
@@ -47,14 +48,20 @@ class FlagsOut(Schema):
 
 
 class PersonListItemOut(Schema):
+    """One match. With ``card`` false the match is at search level: name, birth date and district only."""
+
     id: int
-    version: int
+    card: bool = Field(
+        description="Whether the caller may open the record (GET /people/{id}). When false, version, "
+        "primary_phone and matched_as_relative are empty: the caller sees name, birth date and district only."
+    )
+    version: int | None = Field(description="Null at search level.")
     surname: str
     given_name: str
     patronymic: str
     birth_date: datetime.date | None
     district: DistrictOut | None
-    primary_phone: str | None = Field(description="E.164.")
+    primary_phone: str | None = Field(description="E.164; null at search level.")
     matched_as_relative: bool = Field(default=False, description="Found because a relative has the phone searched for.")
 
 
@@ -119,17 +126,20 @@ def person_out(person: Person) -> PersonOut:
     )
 
 
-def person_list_item(person: Person, primary_phone: str | None) -> PersonListItemOut:
+def person_list_item(found: FoundPerson) -> PersonListItemOut:
+    """A search result as :func:`people.selectors.find_people` shaped it for the caller."""
+    district = found.district
     return PersonListItemOut(
-        id=person.pk,
-        version=person.version,
-        surname=person.surname,
-        given_name=person.given_name,
-        patronymic=person.patronymic,
-        birth_date=person.birth_date,
-        district=district_out(person),
-        primary_phone=primary_phone,
-        matched_as_relative=getattr(person, "matched_as_relative", False),
+        id=found.pk,
+        card=found.card,
+        version=found.version,
+        surname=found.surname,
+        given_name=found.given_name,
+        patronymic=found.patronymic,
+        birth_date=found.birth_date,
+        district=DistrictOut(id=district.pk, name=district.name) if district is not None else None,
+        primary_phone=found.primary_phone,
+        matched_as_relative=found.matched_as_relative,
     )
 
 

@@ -30,7 +30,7 @@ def test_the_coordinator_opens_a_case_and_builds_the_route(page: Page, live_serv
 
     page.get_by_role("link", name="Пациенты").click()
     page.get_by_role("button", name="Открыть случай для пациента").click()
-    page.get_by_label("Поиск").fill("Соколова")
+    page.get_by_label("Поиск").fill("Соколова Мария")
     page.get_by_role("button", name="Найти").click()
     results = page.get_by_test_id("patients-found")
     expect(results).to_contain_text("Соколова Мария Петровна")
