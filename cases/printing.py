@@ -27,20 +27,22 @@ from core.validators import format_phone
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
 # A step's state and who does it as the patient would say them (the coordinator's words are
-# RouteStep.Status and Responsible). The context keeps them apart from the same English words elsewhere.
-CONTEXT = "printed route"
+# RouteStep.Status and Responsible). The context keeps them apart from the same English words elsewhere
+# (a literal in each call, so that makemessages finds it).
 STATE_WORDS: dict[str, Promise] = {
-    RouteStep.Status.PLANNED: pgettext_lazy(CONTEXT, "not started yet"),
-    RouteStep.Status.IN_PROGRESS: pgettext_lazy(CONTEXT, "being done now"),
-    RouteStep.Status.DONE: pgettext_lazy(CONTEXT, "done"),
-    RouteStep.Status.NOT_NEEDED: pgettext_lazy(CONTEXT, "no longer needed"),
-    RouteStep.Status.FAILED: pgettext_lazy(CONTEXT, "did not work out: your coordinator will tell you what next"),
+    RouteStep.Status.PLANNED: pgettext_lazy("printed route", "not started yet"),
+    RouteStep.Status.IN_PROGRESS: pgettext_lazy("printed route", "being done now"),
+    RouteStep.Status.DONE: pgettext_lazy("printed route", "done"),
+    RouteStep.Status.NOT_NEEDED: pgettext_lazy("printed route", "no longer needed"),
+    RouteStep.Status.FAILED: pgettext_lazy(
+        "printed route", "did not work out: your coordinator will tell you what next"
+    ),
 }
 
 WHO_WORDS: dict[str, Promise] = {
-    Responsible.COORDINATOR: pgettext_lazy(CONTEXT, "your social coordinator"),
-    Responsible.PSYCHOLOGIST: pgettext_lazy(CONTEXT, "a psychologist"),
-    Responsible.TCSO: pgettext_lazy(CONTEXT, "the social service centre of your district"),
+    Responsible.COORDINATOR: pgettext_lazy("printed route", "your social coordinator"),
+    Responsible.PSYCHOLOGIST: pgettext_lazy("printed route", "a psychologist"),
+    Responsible.TCSO: pgettext_lazy("printed route", "the social service centre of your district"),
 }
 
 
