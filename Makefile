@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run setup install test test-packages lint types unit browser bench clean messages
+.PHONY: run setup install run-packages test test-packages lint types unit browser bench clean messages
 
 run: setup
 	@bash scripts/serve.sh
 
-setup: install
+setup: install run-packages
 	@$(MANAGE) migrate --noinput -v0
 	@$(MANAGE) collectstatic --noinput -v0
 	@$(MANAGE) load_reference
@@ -26,8 +26,14 @@ $(VENV)/.installed: pyproject.toml
 
 test: install test-packages lint types unit
 
-# Debian packages the tests need (chromium for tests/browser, gettext for the catalogue check),
-# installed here if missing; without them this stops before pytest, saying how to install them.
+# Debian packages the application needs (Pango, HarfBuzz's subsetter and DejaVu Sans for the PDFs),
+# installed here if missing; without them this stops, saying how to install them.
+run-packages:
+	@bash scripts/system_packages.sh run
+
+# Debian packages the tests need (those above, chromium for tests/browser, gettext for the catalogue
+# check, poppler-utils to read PDFs back), installed here if missing; without them this stops before
+# pytest, saying how to install them.
 test-packages:
 	@bash scripts/test_packages.sh
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from audit import services as audit
 from audit.models import Action
-from cases import workflow
+from cases import printing, workflow
 from cases.models import (
     PROGRAMME_HOSPITAL,
     Case,
@@ -345,3 +345,15 @@ def move_step(
         )
         _journal(actor, Action.CHANGE, case, fields=["route"], step=step.pk, to=to)
     return step
+
+
+# --- printing ---------------------------------------------------------------------------------------
+
+
+def export_route(*, actor: Actor, case: Case) -> bytes:
+    """The route of help as a PDF for the patient; journaled as an export of the citizen's data."""
+    require(actor.user, "cases.view_case", case)
+    pdf = printing.route_pdf(case)
+    with transaction.atomic():
+        _journal(actor, Action.EXPORT, case, fields=["route"], document="route_pdf")
+    return pdf

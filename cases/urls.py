@@ -8,6 +8,7 @@ urlpatterns = [
     path("find/", views.find_patient, name="find"),
     path("open/<int:person_pk>/", views.open_case, name="open"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/route.pdf", views.route_pdf, name="route_pdf"),
     path("<int:pk>/needs/", views.assess, name="assess"),
     path("<int:pk>/proposals/", views.accept_proposals, name="accept_proposals"),
     path("<int:pk>/steps/", views.add_step, name="add_step"),

@@ -280,3 +280,14 @@ def find_patient(request: HttpRequest) -> HttpResponse:
         people_services.record_search(actor=Actor.from_request(request), kind=query.kind, results=results)
     context = {"q": raw, "results": results, "searched": not query.is_empty, "unparsed": bool(raw) and query.is_empty}
     return render(request, "cases/find.html", context)
+
+
+@require_GET
+def route_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable route of help for the patient (journaled as an export)."""
+    case = selectors.get_visible_case(request.user, pk)
+    pdf = services.export_route(actor=Actor.from_request(request), case=case)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="route-{case.pk}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -56,11 +56,13 @@ ROWS: list[Row] = [
     # district of the patient's, a psychologist or navigator without a relation) gets 404 for the card itself.
     ("cases tab of the card", "get", lambda c: reverse("people:tab", args=[c.person_id, "cases"]), None,
      (200, 200, N, 200, 200, F, N, F, F, N, N, F, R)),
+    ("print the route", "get", lambda c: reverse("cases:route_pdf", args=[c.pk]), None,
+     (200, 200, N, 200, 200, F, F, F, F, F, F, F, R)),
 ]  # fmt: skip
 
 MATRIX_ROWS = {name for name, *_rest in ROWS}
 PERMISSIONS_COVERED = {
-    "cases.view_case": ["worklist", "case page"],
+    "cases.view_case": ["worklist", "case page", "print the route"],
     "cases.open_case": ["find a patient", "open a case form"],
     "cases.change_case": ["record needs", "add a step", "move a step", "change the stay", "close"],
     "cases.see_cases_tab": ["cases tab of the card"],
