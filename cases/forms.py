@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Need, Responsible, StepKind
 
+# A version column holds a 32-bit integer and a save writes version + 1: larger values are refused here,
+# not by the database (a server error on PostgreSQL).
+VERSION_MAX = 2**31 - 2
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -22,7 +25,7 @@ class OpenCaseForm(forms.Form):
 
 
 class StayForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=VERSION_MAX)
     department = forms.CharField(label=_("Department"), max_length=200, required=False)
     emergency_not_admitted = forms.BooleanField(label=_("Emergency, not admitted"), required=False)
     admitted_on = forms.DateField(label=_("Admitted"), required=False, widget=DATE)
@@ -45,13 +48,13 @@ class StepForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    version = forms.IntegerField(min_value=1, max_value=2**31)
+    version = forms.IntegerField(min_value=1, max_value=VERSION_MAX)
     to = forms.CharField(max_length=20)
     result = forms.CharField(required=False, max_length=4000)
     reason = forms.CharField(required=False, max_length=500)
 
 
 class CloseForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=VERSION_MAX)
     outcome = forms.ChoiceField(label=_("How the case ended"), choices=Case.Outcome.choices)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)

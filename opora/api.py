@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 
 import assistance.api
+import cases.api
 import intake.api
 import people.api
 from api.auth import TokenAuth
@@ -41,6 +42,7 @@ install_handlers(api)
 
 api.add_router("/", people.api.router)
 api.add_router("/", assistance.api.router)
+api.add_router("/", cases.api.router)
 api.add_router("/cti", intake.api.router)
 
 

@@ -12,10 +12,16 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from api.models import ApiToken
+from cases import services
+from cases.models import PROGRAMME_HOSPITAL
+from core.actor import Actor
+from directory.models import Organisation, Programme
+from people.tests.factories import OrganisationFactory, WorkerFactory
 
 EXAMPLES = int(os.environ.get("OPORA_FUZZ_EXAMPLES", "60"))
 
@@ -41,13 +47,36 @@ def _keep_the_test_connection():
 
 
 @pytest.fixture
-def tokens(town, _keep_the_test_connection):
-    """A supervisor's token, to whom every operation of people's is open, and the telephony service
-    account's for the CTI webhook, so that the checks reach past the permission."""
+def tokens(town, make_user, _keep_the_test_connection):
+    """A supervisor's token, to whom every operation of people's is open, the telephony service
+    account's for the CTI webhook, and a hospital coordinator's for cases (with an open case of the
+    town's citizen and a step of its route), so that the checks reach past the permission."""
     return {
         "people": ApiToken.issue(user=town.supervisor, name="fuzz")[1],
         "telephony": ApiToken.issue(user=town.telephony, name="fuzz")[1],
+        "cases": ApiToken.issue(user=_hospital_coordinator(town, make_user), name="fuzz")[1],
     }
+
+
+def _hospital_coordinator(town, make_user):
+    coordinator = make_user("coordinator")
+    hospital = OrganisationFactory(name="ГКБ № 1", kind=Organisation.Kind.HOSPITAL)
+    WorkerFactory(user=coordinator, organisation=hospital)
+    Programme.objects.get_or_create(code=PROGRAMME_HOSPITAL, defaults={"name": "Социальная координация"})
+    case = services.open_hospital_case(
+        actor=Actor(coordinator),
+        person=town.person,
+        reason="поступила",
+        stay=services.StayDetails(admitted_on=timezone.localdate()),
+    )
+    services.add_steps(actor=Actor(coordinator), case=case, steps=[services.NewStep(title="Позвонить сыну")])
+    return coordinator
+
+
+def _token_for(path, tokens):
+    if "/cti/" in path:
+        return tokens["telephony"]
+    return tokens["cases" if path.startswith("/api/v1/cases") else "people"]
 
 
 @pytest.mark.django_db
@@ -58,5 +87,5 @@ def tokens(town, _keep_the_test_connection):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_the_api_keeps_its_document_whatever_it_is_sent(case, tokens):
-    token = tokens["telephony" if "/cti/" in case.path else "people"]
+    token = _token_for(case.path, tokens)
     case.call_and_validate(headers={"Authorization": f"Bearer {token}", "Host": "localhost"}, checks=CHECKS)

@@ -4,7 +4,8 @@
 `people/api`, `assistance/api.py` and `intake/api.py` (issue 10), and the move left it unchanged. Since
 then it changes only on purpose, in the commit that changes the API, which says why (issue 11: ids,
 versions and offsets state their bounds, text fields their enumerations, bodies their 400/413/415
-answers; the CTI webhook says that only the telephony's service account may post to it). Paths,
+answers; the CTI webhook says that only the telephony's service account may post to it; issue 12: the
+endpoints of hospital cases, their route of help and needs assessments, added beside the others). Paths,
 parameters, request bodies, answers and component schemas must match.
 """
 
@@ -82,6 +83,13 @@ def test_the_document_states_the_real_constraints(served: dict[str, Any]) -> Non
     assert schemas["RequestCreateIn"]["properties"]["urgency"]["enum"] == ["normal", "urgent"]
     assert schemas["TransitionIn"]["properties"]["version"]["maximum"] == 2**63 - 1
     assert schemas["PersonCreateIn"]["properties"]["surname"]["minLength"] == 1
+    steps = ["planned", "in_progress", "done", "not_needed", "failed"]
+    assert schemas["StepMoveIn"]["properties"]["to"]["enum"] == steps
+    assert "documents" in schemas["AssessmentIn"]["properties"]["needs"]["items"]["enum"]
+    assert "handed_over" in schemas["CaseChangeIn"]["properties"]["outcome"]["enum"]
+    assert schemas["CaseChangeIn"]["properties"]["version"]["maximum"] == 2**31 - 2
+    [status] = [p for p in served["paths"]["/api/v1/cases"]["get"]["parameters"] if p["name"] == "status"]
+    assert status["schema"]["enum"] == ["", "open", "closed"]
     for path, methods in served["paths"].items():
         for method, operation in methods.items():
             if method in ("post", "patch", "put"):

@@ -1,9 +1,10 @@
-"""Every role and relationship against every page and action of cases, cell by cell.
+"""Every role and relationship against every page, action and API endpoint of cases, cell by cell.
 
 Columns: the hospital's coordinator who owns the case (own), a colleague coordinator of the same
 hospital (coll), a coordinator of another hospital (other), the hospital's supervisor (hsup), a city
 supervisor (csup), and the roles with no business in cases: operator, dispatcher, social worker,
-volunteer, psychologist, navigator, administrator, anonymous. A cell is the expected status code.
+volunteer, psychologist, navigator, administrator, anonymous. A cell is the expected status code;
+through the API a user calls with a token of their own, and without one (anonymous) gets 401.
 """
 
 from collections.abc import Callable
@@ -13,11 +14,15 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from api.models import ApiToken
+from api.tests.conftest import JsonClient
 from cases import services
-from cases.models import Case
+from cases.models import Case, RouteStep
 from cases.tests.conftest import Ward, open_case
 from core.actor import Actor
+from people.tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +32,7 @@ Row = tuple[str, str, Callable[[Case], str], Callable[[Case], dict[str, Any]] | 
 F = 403  # forbidden by role
 N = 404  # the case is not this user's: answered as a missing one
 R = 302  # done, redirected back (a POST), or redirected to the login page (anonymous)
+U = 401  # the API without a token
 
 ROWS: list[Row] = [
     # name, method, url, data, one expected status per column
@@ -60,11 +66,64 @@ ROWS: list[Row] = [
      (200, 200, N, 200, 200, F, F, F, F, F, F, F, R)),
 ]  # fmt: skip
 
-MATRIX_ROWS = {name for name, *_rest in ROWS}
+
+def _next_move(step: RouteStep) -> dict[str, Any]:
+    """A move the step can make now, so that every column moves it: planned ⇄ not needed."""
+    return {"to": "not_needed" if step.status == "planned" else "planned", "version": step.version}
+
+
+def _case_to_close(case: Case) -> Case:
+    """A new case of the hospital with nothing left to do, so that every column may close one."""
+    stay = services.StayDetails(admitted_on=timezone.localdate())
+    assert case.coordinator is not None
+    return services.open_hospital_case(
+        actor=Actor(case.coordinator), person=PersonFactory(), reason="поступил", stay=stay
+    )
+
+
+API = "/api/v1/cases"
+API_ROWS: list[Row] = [
+    ("API: list cases", "get", lambda c: API, None,
+     (200, 200, 200, 200, 200, F, F, F, F, F, F, F, U)),
+    ("API: open a case", "post", lambda c: API,
+     lambda c: {"person_id": PersonFactory().pk, "reason": "поступил", "emergency_not_admitted": True},
+     (201, 201, 201, F, F, F, F, F, F, F, F, F, U)),
+    ("API: a case", "get", lambda c: f"{API}/{c.pk}", None,
+     (200, 200, N, 200, 200, F, F, F, F, F, F, F, U)),
+    ("API: change the stay", "patch", lambda c: f"{API}/{c.pk}",
+     lambda c: {"version": c.version, "department": "Хирургия"},
+     (200, 200, N, F, F, F, F, F, F, F, F, F, U)),
+    ("API: close a case", "patch", lambda c: f"{API}/{_case_to_close(c).pk}",
+     lambda c: {"version": 1, "outcome": "helped"},
+     (200, 200, N, F, F, F, F, F, F, F, F, F, U)),
+    ("API: the route", "get", lambda c: f"{API}/{c.pk}/steps", None,
+     (200, 200, N, 200, 200, F, F, F, F, F, F, F, U)),
+    ("API: add steps", "post", lambda c: f"{API}/{c.pk}/steps",
+     lambda c: {"steps": [{"title": "Позвонить сыну", "kind": "relatives"}]},
+     (201, 201, N, F, F, F, F, F, F, F, F, F, U)),
+    ("API: move a step", "post", lambda c: f"{API}/{c.pk}/steps/{c.steps.first().pk}/moves",
+     lambda c: _next_move(c.steps.first()),
+     (200, 200, N, F, F, F, F, F, F, F, F, F, U)),
+    ("API: record needs", "post", lambda c: f"{API}/{c.pk}/assessments", lambda c: {"needs": ["documents"]},
+     (201, 201, N, F, F, F, F, F, F, F, F, F, U)),
+]  # fmt: skip
+
+MATRIX_ROWS = {name for name, *_rest in ROWS + API_ROWS}
 PERMISSIONS_COVERED = {
-    "cases.view_case": ["worklist", "case page", "print the route"],
-    "cases.open_case": ["find a patient", "open a case form"],
-    "cases.change_case": ["record needs", "add a step", "move a step", "change the stay", "close"],
+    "cases.view_case": ["worklist", "case page", "print the route", "API: list cases", "API: a case", "API: the route"],
+    "cases.open_case": ["find a patient", "open a case form", "API: open a case"],
+    "cases.change_case": [
+        "record needs",
+        "add a step",
+        "move a step",
+        "change the stay",
+        "close",
+        "API: change the stay",
+        "API: close a case",
+        "API: add steps",
+        "API: move a step",
+        "API: record needs",
+    ],
     "cases.see_cases_tab": ["cases tab of the card"],
 }
 
@@ -87,17 +146,38 @@ def _users(ward: Ward, make_user: Any) -> dict[str, User | None]:
     }
 
 
+def _the_case(ward: Ward) -> Case:
+    """The patient's case at the hospital, with a step: opened for the first column, kept for the others."""
+    case = Case.objects.filter(person=ward.patient).first() or open_case(ward)
+    if not case.steps.exists():
+        services.add_steps(actor=Actor(ward.coordinator), case=case, steps=[services.NewStep(title="Шаг")])
+    return Case.objects.get(pk=case.pk)
+
+
 @pytest.mark.parametrize(("name", "method", "url", "data", "expected"), ROWS, ids=[row[0] for row in ROWS])
 def test_matrix(ward, make_user, name, method, url, data, expected):
     users = _users(ward, make_user)
     got = {}
     for column in COLUMNS:
-        case = Case.objects.filter(person=ward.patient).first() or open_case(ward)
-        if not case.steps.exists():
-            services.add_steps(actor=Actor(ward.coordinator), case=case, steps=[services.NewStep(title="Шаг")])
+        case = _the_case(ward)
         client = Client()
         if users[column] is not None:
             client.force_login(users[column])
         response = getattr(client, method)(url(case), data(case) if data else None)
+        got[column] = response.status_code
+    assert got == dict(zip(COLUMNS, expected, strict=True))
+
+
+@pytest.mark.parametrize(("name", "method", "url", "data", "expected"), API_ROWS, ids=[row[0] for row in API_ROWS])
+def test_api_matrix(ward, make_user, client, name, method, url, data, expected):
+    users = _users(ward, make_user)
+    got = {}
+    for column in COLUMNS:
+        case = _the_case(ward)
+        user = users[column]
+        token = ApiToken.issue(user=user, name="matrix")[1] if user is not None else None
+        api = JsonClient(client, token)
+        path = url(case)
+        response = api.get(path) if method == "get" else getattr(api, method)(path, data(case) if data else {})
         got[column] = response.status_code
     assert got == dict(zip(COLUMNS, expected, strict=True))

@@ -91,3 +91,19 @@ def test_a_case_opens_the_patients_card_to_the_hospitals_coordinators_only(clien
     assert client.get(card).status_code == 200  # the same hospital
     client.force_login(ward.stranger)
     assert client.get(card).status_code == 404  # another hospital
+
+
+def test_a_version_no_column_holds_is_refused_not_a_server_error(client, ward):
+    from cases import services
+    from cases.tests.conftest import open_case
+    from core.actor import Actor
+
+    case = open_case(ward)
+    step = services.add_steps(actor=Actor(ward.coordinator), case=case, steps=[services.NewStep(title="Шаг")])[0]
+    client.force_login(ward.coordinator)
+    for version in (2**31 - 1, 2**63):
+        moved = client.post(reverse("cases:move_step", args=[case.pk, step.pk]), {"to": "done", "version": version})
+        closed = client.post(reverse("cases:close", args=[case.pk]), {"version": version, "outcome": "helped"})
+        assert moved.status_code == closed.status_code == 302
+    step.refresh_from_db()
+    assert step.status == "planned"
