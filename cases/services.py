@@ -133,6 +133,8 @@ def update_stay(
     *, actor: Actor, case: Case, stay: StayDetails, discharged_on: datetime.date | None, expected_version: int
 ) -> Case:
     require(actor.user, "cases.change_case", case)
+    if not case.is_open:
+        raise ValidationError({"__all__": _("The case is closed.")})
     problems = check_stay(stay)
     if discharged_on and stay.admitted_on and discharged_on < stay.admitted_on:
         problems["discharged_on"] = [_("The discharge cannot be before the admission.")]

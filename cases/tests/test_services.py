@@ -203,3 +203,16 @@ class TestStepLifeCycle(HypothesisTestCase):
             else:
                 assert workflow.allowed(before, to)
                 assert AuditEvent.objects.count() == journal + 1
+
+
+def test_the_stay_of_a_closed_case_is_not_changed(ward):
+    case = open_case(ward)
+    services.close_case(actor=Actor(ward.coordinator), case=case, outcome="helped", note="", expected_version=1)
+    case.refresh_from_db()
+    stay = services.StayDetails(department="Хирургия", admitted_on=case.stay.admitted_on)
+    with pytest.raises(ValidationError):
+        services.update_stay(
+            actor=Actor(ward.coordinator), case=case, stay=stay, discharged_on=None, expected_version=case.version
+        )
+    case.stay.refresh_from_db()
+    assert case.stay.department == "Терапия"
