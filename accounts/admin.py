@@ -55,10 +55,6 @@ class AccountCreationForm(UserCreationForm):
         field_classes = {"username": UsernameField}
 
 
-class AccountPasswordForm(SetPasswordForm):
-    """An administrator's new password for someone: no old password, the owner changes it at next login."""
-
-
 @admin.register(User)
 class AccountAdmin(UserAdmin):
     add_form = AccountCreationForm
@@ -129,7 +125,8 @@ class AccountAdmin(UserAdmin):
         if not _may_manage(request):
             raise PermissionDenied
         target = get_object_or_404(User, pk=id if str(id).isdigit() else 0)
-        form = AccountPasswordForm(target, request.POST or None)
+        # No old password: the owner changes this one at next login (services.set_password_for).
+        form = SetPasswordForm(target, request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
                 services.set_password_for(

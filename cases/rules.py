@@ -23,9 +23,13 @@ def at_own_organisation(user: User, case: Any) -> bool:
 
 @rules.predicate
 def citywide_supervisor(user: User) -> bool:
-    """A supervisor who works for no hospital oversees every hospital's cases."""
-    own = own_organisation_id(user)
-    return own is None or not Organisation.objects.filter(pk=own, kind=Organisation.Kind.HOSPITAL).exists()
+    """A supervisor who works for no hospital oversees every hospital's cases.
+
+    Read through the user's worker and its organisation, which Django keeps on the user object: the
+    rule is asked several times a page and used to query the organisation each time."""
+    worker = getattr(user, "worker", None) if user.is_authenticated else None
+    organisation = worker.organisation if worker is not None else None
+    return organisation is None or organisation.kind != Organisation.Kind.HOSPITAL
 
 
 hospital_coordinator = is_coordinator & at_own_organisation
