@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistance import notifications, reference, selectors, workflow
+from assistance import notifications, reference, selectors, signals, workflow
 from assistance.models import Assignment, HelpRequest, IntakeChannel, ServiceType, Status, Transition, Urgency
 from audit import services as audit
 from audit.models import Action
@@ -138,11 +138,19 @@ def _move(
     if updated != 1:
         current = HelpRequest.objects.filter(pk=help_request.pk).values_list("version", flat=True).first()
         raise ConcurrentEditError(current_version=current)
-    Transition.objects.create(
-        request=help_request, from_status=help_request.status, to_status=to, at=now, by=by, reason=reason
-    )
+    from_status = help_request.status
+    Transition.objects.create(request=help_request, from_status=from_status, to_status=to, at=now, by=by, reason=reason)
     for name, value in values.items():
         setattr(help_request, name, value)
+    signals.request_moved.send(
+        sender=HelpRequest,
+        help_request=help_request,
+        from_status=from_status,
+        to_status=to,
+        by=by,
+        reason=reason,
+        at=now,
+    )
 
 
 def transition(

@@ -90,16 +90,6 @@ class Case(VersionedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("opened by")
     )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    crisis_since = models.DateTimeField(_("crisis since"), null=True, blank=True)
-    crisis_answered_at = models.DateTimeField(_("crisis answered"), null=True, blank=True)
-    crisis_answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("crisis answered by"),
-    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -130,7 +120,11 @@ class Case(VersionedModel):
 
     @property
     def in_crisis(self) -> bool:
-        return self.crisis_since is not None and self.crisis_answered_at is None
+        """A crisis is marked and not yet over (lists annotate ``has_open_crisis`` to spare the query)."""
+        annotated = getattr(self, "has_open_crisis", None)
+        if annotated is not None:
+            return bool(annotated)
+        return self.crises.filter(ended_at__isnull=True).exists()
 
 
 class HospitalStay(models.Model):
@@ -271,3 +265,209 @@ class RouteStep(VersionedModel):
 
 
 FINISHED_STEP_STATUSES = frozenset({RouteStep.Status.DONE, RouteStep.Status.NOT_NEEDED, RouteStep.Status.FAILED})
+
+
+class CrisisAlert(models.Model):
+    """A crisis marked on a case: the hospital's psychologists and supervisors are told at once; the
+    first psychologist who takes it answers it (the response time is from ``raised_at`` to
+    ``answered_at``), and the crisis is over when the coordinator or the psychologist says so."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="crises", verbose_name=_("case"))
+    note = models.CharField(_("what happened"), max_length=500)
+    raised_at = models.DateTimeField(_("marked"), default=timezone.now)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("marked by")
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    ended_at = models.DateTimeField(_("over"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
+    outcome = models.CharField(_("what was done"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        verbose_name = _("crisis")
+        verbose_name_plural = _("crises")
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=models.Q(ended_at__isnull=True), name="one_open_crisis"),
+            models.CheckConstraint(
+                condition=models.Q(answered_at__isnull=True) | models.Q(answered_at__gte=models.F("raised_at")),
+                name="crisis_answered_after_marked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.note}"
+
+    @property
+    def minutes_to_answer(self) -> int | None:
+        if self.answered_at is None:
+            return None
+        return int((self.answered_at - self.raised_at).total_seconds() // 60)
+
+
+class RelativeCall(models.Model):
+    """One attempt to reach a relative or another person close to the patient, with the patient's consent."""
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", _("reached")
+        NO_ANSWER = "no_answer", _("no answer")
+        BUSY = "busy", _("line busy")
+        WRONG_NUMBER = "wrong_number", _("wrong number")
+        MESSAGE = "message", _("left a message")
+        REFUSED = "refused", _("reached, refused to help")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="relative_calls", verbose_name=_("case"))
+    contact = models.ForeignKey(
+        "people.ContactPerson",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("contact person"),
+    )
+    full_name = models.CharField(_("whom"), max_length=300)
+    relation = models.CharField(_("relation"), max_length=20, blank=True)
+    phone = models.CharField(_("phone"), max_length=16, help_text=_("stored in E.164"))
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    note = models.CharField(_("note"), max_length=1000, blank=True)
+    called_at = models.DateTimeField(_("called"), default=timezone.now)
+    called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("called by")
+    )
+
+    class Meta:
+        ordering = ["-called_at", "-pk"]
+        verbose_name = _("call to a relative")
+        verbose_name_plural = _("calls to relatives")
+
+    def __str__(self) -> str:
+        return f"{self.full_name}: {self.get_outcome_display()}"
+
+
+class DocumentRestoration(VersionedModel):
+    """Restoring one lost document of the patient: where it was applied for, when, when it is expected
+    and when it came. Each move updates the document's status on the citizen's card."""
+
+    class Status(models.TextChoices):
+        TO_APPLY = "to_apply", _("to apply for")
+        APPLIED = "applied", _("applied for")
+        RECEIVED = "received", _("received")
+        CANCELLED = "cancelled", _("not needed any more")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="restorations", verbose_name=_("case"))
+    document = models.ForeignKey(
+        "people.IdentityDocument", on_delete=models.PROTECT, related_name="+", verbose_name=_("document")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.TO_APPLY)
+    applied_to = models.CharField(_("where applied"), max_length=300, blank=True)
+    applied_on = models.DateField(_("applied on"), null=True, blank=True)
+    expected_on = models.DateField(_("expected ready"), null=True, blank=True)
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("started by")
+    )
+
+    class Meta:
+        ordering = ["case", "pk"]
+        verbose_name = _("document restoration")
+        verbose_name_plural = _("document restorations")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="applied") | models.Q(applied_on__isnull=False) & ~models.Q(applied_to=""),
+                name="applied_restoration_says_where_and_when",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="received") | models.Q(received_on__isnull=False),
+                name="received_restoration_has_date",
+            ),
+            models.UniqueConstraint(
+                fields=["document"],
+                condition=models.Q(status__in=["to_apply", "applied"]),
+                name="one_restoration_per_document",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.document}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.TO_APPLY, self.Status.APPLIED)
+
+
+class Handoff(VersionedModel):
+    """A closed-loop referral of the patient to the TCSO of their home district, made from a route step.
+
+    It is carried by one help request (intake channel "from a case") and lives as HL7 Gravity SDOH's
+    referral Task does: requested → accepted | rejected → in progress → completed | failed, or
+    cancelled by the sender. The TCSO's own moves of the request move it (``cases.handoffs``)."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("sent, waiting for the TCSO")
+        ACCEPTED = "accepted", _("accepted by the TCSO")
+        REJECTED = "rejected", _("rejected by the TCSO")
+        IN_PROGRESS = "in_progress", _("being done")
+        COMPLETED = "completed", _("done")
+        FAILED = "failed", _("could not be done")
+        CANCELLED = "cancelled", _("withdrawn by the hospital")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="handoffs", verbose_name=_("case"))
+    step = models.ForeignKey(RouteStep, on_delete=models.PROTECT, related_name="handoffs", verbose_name=_("step"))
+    request = models.OneToOneField(
+        "assistance.HelpRequest", on_delete=models.PROTECT, related_name="+", verbose_name=_("request")
+    )
+    tcso = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("TCSO")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    status_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+    accept_by = models.DateTimeField(_("to be accepted by"))
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("handed over by")
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("hand-off to the TCSO")
+        verbose_name_plural = _("hand-offs to the TCSO")
+        indexes = [models.Index(fields=["status", "accept_by"]), models.Index(fields=["tcso", "status"])]
+        constraints = [
+            # A step is handed over once at a time; after a rejection or a failure it can be again.
+            models.UniqueConstraint(
+                fields=["step"],
+                condition=models.Q(status__in=["requested", "accepted", "in_progress"]),
+                name="one_live_handoff_per_step",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["rejected", "failed", "cancelled"]) | ~models.Q(status_reason=""),
+                name="handoff_end_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} → {self.tcso}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_HANDOFF_STATUSES
+
+
+LIVE_HANDOFF_STATUSES = frozenset({Handoff.Status.REQUESTED, Handoff.Status.ACCEPTED, Handoff.Status.IN_PROGRESS})

@@ -4,11 +4,11 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from cases.models import DUE_SOON_DAYS, FINISHED_STEP_STATUSES, Case
+from cases.models import DUE_SOON_DAYS, FINISHED_STEP_STATUSES, Case, CrisisAlert
 from cases.rules import case_supervisor, citywide_supervisor, hospital_coordinator
 from core.permissions import own_organisation_id, require
 from core.validators import MAX_ID
@@ -76,6 +76,7 @@ def worklist(user: Any, *, mine_only: bool = True, today: datetime.date | None =
     if mine_only:
         cases = cases.filter(coordinator=user)
     cases = cases.select_related("person__district", "stay", "coordinator", "organisation").annotate(
+        has_open_crisis=Exists(CrisisAlert.objects.filter(case=OuterRef("pk"), ended_at__isnull=True)),
         n_overdue=Count("steps", filter=unfinished & Q(steps__due_on__lt=today)),
         n_soon=Count("steps", filter=unfinished & Q(steps__due_on__gte=today, steps__due_on__lte=soon)),
         n_open=Count("steps", filter=unfinished),

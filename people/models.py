@@ -250,6 +250,7 @@ class Consent(TimeStampedModel):
         PROGRAMME = "programme", _("participation in a programme")
         CONTACT_RELATIVES = "contact_relatives", _("contacting relatives")
         SHARE_WITH_HOSPITAL = "share_with_hospital", _("sharing data with a hospital")
+        SHARE_WITH_TCSO = "share_with_tcso", _("sharing data with a TCSO")
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
     scope = models.CharField(_("scope"), max_length=30, choices=Scope.choices)

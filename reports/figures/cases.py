@@ -5,8 +5,8 @@ Definitions (each a plain query over the rows a SQL count would read; tests comp
 - an issue solved is a route step marked done in the period (``finished_at`` in it, status ``done``);
 - a citizen helped is a distinct citizen with at least one such step in the period;
 - cases opened: ``created_at`` in the period; closed: ``closed_at`` in it; open now: status ``open``;
-- crisis response: from ``crisis_since`` to ``crisis_answered_at`` of the crises that began in the period
-  and were answered (shown only when there are any).
+- crisis response: from ``raised_at`` to ``answered_at`` of the crises (``CrisisAlert``) marked in the
+  period and answered (shown only when there are any).
 The scope is ``cases.selectors.visible_cases``: a coordinator's and a hospital supervisor's own hospital,
 a city supervisor's every hospital. A TCSO chosen on the dashboard narrows it to the citizens of the
 districts it serves. Hand-offs to the TCSO are not counted yet: the model does not exist.
@@ -19,7 +19,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 
-from cases.models import Case, RouteStep, StepKind
+from cases.models import Case, CrisisAlert, RouteStep, StepKind
 from cases.selectors import visible_cases
 from directory.models import Organisation
 from reports.figures import Panel
@@ -67,9 +67,9 @@ def case_figures(scope: QuerySet[Case], when: Period) -> CaseFigures:
     opened = scope.filter(_in(when, "created_at"))
     closed = scope.filter(_in(when, "closed_at"), status=Case.Status.CLOSED)
     by_outcome = {row["outcome"]: row["n"] for row in closed.values("outcome").annotate(n=Count("pk"))}
-    crises = scope.filter(_in(when, "crisis_since"))
-    answered = crises.filter(crisis_answered_at__isnull=False).values_list("crisis_since", "crisis_answered_at")
-    durations = [(end - start).total_seconds() / 60 for start, end in answered if start and end]
+    crises = CrisisAlert.objects.filter(_in(when, "raised_at"), case__in=scope)
+    answered = crises.filter(answered_at__isnull=False).values_list("raised_at", "answered_at")
+    durations = [(end - start).total_seconds() / 60 for start, end in answered]
 
     hospitals: dict[int, HospitalFigures] = {}
     names = dict(Organisation.objects.filter(pk__in=scope.values("organisation")).values_list("pk", "name"))

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import services
-from cases.models import Case, RouteStep
+from cases.models import Case, CrisisAlert, RouteStep
 from cases.tests.conftest import build_ward, ensure_city_templates
 from core.actor import Actor
 from core.roles import Role
@@ -89,10 +89,17 @@ def hospitals():
     RouteStep.objects.filter(pk=old.pk).update(finished_at=yesterday)
     Case.objects.filter(pk=old_case.pk).update(created_at=yesterday)
 
-    Case.objects.filter(pk=first_case.pk).update(
-        crisis_since=now - datetime.timedelta(minutes=40), crisis_answered_at=now - datetime.timedelta(minutes=10)
+    CrisisAlert.objects.create(
+        case=first_case,
+        note="паника",
+        raised_by=ward.coordinator,
+        raised_at=now - datetime.timedelta(minutes=40),
+        answered_at=now - datetime.timedelta(minutes=10),
+        answered_by=ward.coordinator,
     )
-    Case.objects.filter(pk=old_case.pk).update(crisis_since=now - datetime.timedelta(minutes=5))
+    CrisisAlert.objects.create(
+        case=old_case, note="угрозы", raised_by=ward.coordinator, raised_at=now - datetime.timedelta(minutes=5)
+    )
 
     away_case = _open(ward, ward.stranger, third)
     (away,) = _steps(ward.stranger, away_case, "housing")
@@ -119,7 +126,11 @@ def _expected(when, hospital_ids):
             *span,
         ),
         "open_now": _sql(f"SELECT COUNT(*) FROM {CASES} c WHERE c.status = 'open' AND {in_scope}"),
-        "crises": _sql(f"SELECT COUNT(*) FROM {CASES} c WHERE c.crisis_since BETWEEN %s AND %s AND {in_scope}", *span),
+        "crises": _sql(
+            f"SELECT COUNT(*) FROM cases_crisisalert a JOIN {CASES} c ON c.id = a.case_id"
+            f" WHERE a.raised_at BETWEEN %s AND %s AND {in_scope}",
+            *span,
+        ),
         "by_kind": {
             kind: _sql(f"SELECT COUNT(*) FROM {join} WHERE {done} AND s.kind = %s", *span, kind) for kind in KINDS
         },
@@ -236,7 +247,7 @@ def test_the_dashboard_shows_the_cases_section_to_a_city_supervisor(client, hosp
 
 
 def test_the_dashboard_says_when_no_crises_were_recorded(client, hospitals):
-    Case.objects.update(crisis_since=None, crisis_answered_at=None)
+    CrisisAlert.objects.all().delete()
     client.force_login(hospitals.hospital_supervisor)
     html = client.get(reverse("reports:dashboard"), headers={"Accept-Language": "en"}).content.decode()
     assert "No crises recorded." in html
