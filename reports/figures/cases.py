@@ -69,7 +69,7 @@ def case_figures(scope: QuerySet[Case], when: Period) -> CaseFigures:
     by_outcome = {row["outcome"]: row["n"] for row in closed.values("outcome").annotate(n=Count("pk"))}
     crises = CrisisAlert.objects.filter(_in(when, "raised_at"), case__in=scope)
     answered = crises.filter(answered_at__isnull=False).values_list("raised_at", "answered_at")
-    durations = [(end - start).total_seconds() / 60 for start, end in answered]
+    durations = [(end - start).total_seconds() / 60 for start, end in answered if end is not None]
 
     hospitals: dict[int, HospitalFigures] = {}
     names = dict(Organisation.objects.filter(pk__in=scope.values("organisation")).values_list("pk", "name"))
