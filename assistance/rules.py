@@ -27,6 +27,14 @@ def is_assigned_worker(user: User, help_request: Any) -> bool:
     return bool(help_request.assignments.filter(outcome="", worker__user_id=user.pk).exists())
 
 
+@rules.predicate
+def registered_it(user: User, help_request: Any) -> bool:
+    """The user registered the request (a coordinator who handed a patient over withdraws it so)."""
+    if help_request is None:
+        return False
+    return bool(user.is_authenticated and help_request.created_by_id == user.pk)
+
+
 # Roles that see every TCSO's requests; a dispatcher sees his own TCSO's.
 citywide_request_roles = role_is(Role.OPERATOR, Role.SUPERVISOR, Role.COORDINATOR, Role.NAVIGATOR)
 request_in_own_tcso = of_own_organisation("tcso_id")
@@ -43,5 +51,6 @@ rules.add_perm("assistance.view_all_queues", is_supervisor)
 rules.add_perm("assistance.dispatch_request", tcso_dispatcher | is_supervisor)
 rules.add_perm("assistance.transfer_request", tcso_dispatcher | is_supervisor)
 rules.add_perm("assistance.work_on_request", (is_field_worker & is_assigned_worker) | tcso_dispatcher | is_supervisor)
-rules.add_perm("assistance.cancel_request", is_operator | tcso_dispatcher | is_supervisor)
+# Whoever registered a request may withdraw it (it leaves the queue with their reason).
+rules.add_perm("assistance.cancel_request", is_operator | tcso_dispatcher | is_supervisor | registered_it)
 rules.add_perm("assistance.view_own_tasks", is_field_worker)

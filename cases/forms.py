@@ -1,8 +1,11 @@
 """Forms of the case pages: they parse, the services decide."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from assistance.models import ServiceType, Urgency
 from cases.models import Case, Need, Responsible, StepKind
 
 # A version column holds a 32-bit integer and a save writes version + 1: larger values are refused here,
@@ -58,3 +61,40 @@ class CloseForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=VERSION_MAX)
     outcome = forms.ChoiceField(label=_("How the case ended"), choices=Case.Outcome.choices)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+
+class HandoffForm(forms.Form):
+    """Hand a step of the route over to the TCSO of the patient's district."""
+
+    step = forms.TypedChoiceField(label=_("Step to hand over"), coerce=int, choices=())
+    service_type = forms.ModelChoiceField(
+        label=_("Help the TCSO is asked for"),
+        queryset=ServiceType.objects.filter(is_active=True),
+        error_messages={
+            "required": _("Choose the help the TCSO is asked for."),
+            "invalid_choice": _("Choose the help from the list."),
+        },
+    )
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    details = forms.CharField(
+        label=_("What the TCSO should know"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "For example: discharged on Friday, lives on the 5th floor without a lift, the daughter has the keys."
+        ),
+    )
+
+    def __init__(self, *args: Any, steps: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["step"].choices = steps or []  # type: ignore[attr-defined]
+
+
+class WithdrawHandoffForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=VERSION_MAX)
+    reason = forms.CharField(
+        label=_("Why the hand-off is withdrawn"),
+        max_length=500,
+        error_messages={"required": _("Say why the hand-off is withdrawn.")},
+    )

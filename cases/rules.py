@@ -5,7 +5,7 @@ from typing import Any
 import rules
 from django.contrib.auth.models import User
 
-from core.permissions import is_supervisor, own_organisation_id, role_is
+from core.permissions import is_dispatcher, is_supervisor, own_organisation_id, role_is
 from core.roles import Role
 from directory.models import Organisation
 
@@ -41,3 +41,6 @@ rules.add_perm("cases.open_case", is_coordinator)
 rules.add_perm("cases.change_case", hospital_coordinator)
 # The "Cases" tab of a citizen's card (its object is the citizen; the tab lists only the cases one may see).
 rules.add_perm("cases.see_cases_tab", is_coordinator | is_supervisor)
+# The list of hand-offs to TCSOs: a TCSO's dispatchers see those to their TCSO, a hospital's coordinators
+# and supervisors those from their hospital, a city supervisor all (cases.selectors.visible_handoffs).
+rules.add_perm("cases.view_handoffs", is_coordinator | is_supervisor | is_dispatcher)

@@ -8,9 +8,9 @@ from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from cases.models import DUE_SOON_DAYS, FINISHED_STEP_STATUSES, Case, CrisisAlert
-from cases.rules import case_supervisor, citywide_supervisor, hospital_coordinator
-from core.permissions import own_organisation_id, require
+from cases.models import DUE_SOON_DAYS, FINISHED_STEP_STATUSES, LIVE_HANDOFF_STATUSES, Case, CrisisAlert, Handoff
+from cases.rules import case_supervisor, citywide_supervisor, hospital_coordinator, is_coordinator
+from core.permissions import is_dispatcher, own_organisation_id, require
 from core.validators import MAX_ID
 
 
@@ -88,3 +88,33 @@ def worklist(user: Any, *, mine_only: bool = True, today: datetime.date | None =
     ]
     rows.sort(key=lambda r: (not r.case.in_crisis, -r.overdue, r.next_due or datetime.date.max, r.case.pk))
     return Worklist(rows=rows)
+
+
+def visible_handoffs(user: Any) -> QuerySet[Handoff]:
+    """Hand-offs the user may list: to their TCSO (a dispatcher), from their hospital (a coordinator or
+    the hospital's supervisor), all of them (a city supervisor)."""
+    handoffs = Handoff.objects.all()
+    own = own_organisation_id(user)
+    if case_supervisor.test(user) and citywide_supervisor.test(user):
+        return handoffs
+    if is_dispatcher.test(user):
+        return handoffs.filter(tcso_id=own) if own is not None else handoffs.none()
+    if is_coordinator.test(user) or case_supervisor.test(user):
+        return handoffs.filter(case__organisation_id=own) if own is not None else handoffs.none()
+    return handoffs.none()
+
+
+def handoff_list(user: Any, *, live_only: bool = True) -> list[Handoff]:
+    """The hand-offs list: the escalated first, then those waiting longest; the finished of 30 days after."""
+    rows = visible_handoffs(user).select_related(
+        "case__person__district", "case__organisation", "tcso", "request__service_type", "step", "created_by"
+    )
+    if live_only:
+        rows = rows.filter(status__in=LIVE_HANDOFF_STATUSES)
+    else:
+        rows = rows.filter(
+            Q(status__in=LIVE_HANDOFF_STATUSES) | Q(status_changed_at__gte=timezone.now() - datetime.timedelta(days=30))
+        )
+    found = list(rows.order_by("created_at", "pk")[:500])
+    found.sort(key=lambda h: (h.escalated_at is None, h.status != Handoff.Status.REQUESTED, h.created_at))
+    return found

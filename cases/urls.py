@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views
+from cases import views, views_handoff
 
 app_name = "cases"
 urlpatterns = [
@@ -15,4 +15,7 @@ urlpatterns = [
     path("<int:pk>/steps/<int:step_pk>/move/", views.move_step, name="move_step"),
     path("<int:pk>/stay/", views.update_stay, name="update_stay"),
     path("<int:pk>/close/", views.close, name="close"),
+    path("<int:pk>/handoffs/", views_handoff.hand_over, name="hand_over"),
+    path("<int:pk>/handoffs/<int:handoff_pk>/withdraw/", views_handoff.withdraw, name="withdraw_handoff"),
+    path("handoffs/", views_handoff.handoff_list, name="handoffs"),
 ]

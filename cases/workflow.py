@@ -7,7 +7,7 @@ not needed; a failed or not-needed step can be planned again. Done is final.
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import RouteStep
+from cases.models import LIVE_HANDOFF_STATUSES, Handoff, RouteStep
 
 Status = RouteStep.Status
 
@@ -39,3 +39,54 @@ def moves(from_status: str) -> list[tuple[str, Promise]]:
     """The moves a step in ``from_status`` offers, in the order of the buttons."""
     order = [Status.IN_PROGRESS, Status.DONE, Status.NOT_NEEDED, Status.FAILED, Status.PLANNED]
     return [(to, ACTION_LABELS[to]) for to in order if allowed(from_status, to)]
+
+
+# --- hand-offs to the TCSO ------------------------------------------------------------------------
+# The referral's life, as HL7 Gravity SDOH's referral Task: requested → accepted | rejected → in progress
+# → completed | failed; cancelled by the sender while it is alive. An accepted one goes back to requested
+# when the TCSO hands the request to another TCSO (which must accept it again).
+
+HandoffStatus = Handoff.Status
+
+HANDOFF_TRANSITIONS: dict[str, frozenset[str]] = {
+    HandoffStatus.REQUESTED: frozenset({HandoffStatus.ACCEPTED, HandoffStatus.REJECTED, HandoffStatus.CANCELLED}),
+    HandoffStatus.ACCEPTED: frozenset(
+        {
+            HandoffStatus.REQUESTED,
+            HandoffStatus.IN_PROGRESS,
+            HandoffStatus.COMPLETED,
+            HandoffStatus.FAILED,
+            HandoffStatus.CANCELLED,
+        }
+    ),
+    HandoffStatus.IN_PROGRESS: frozenset({HandoffStatus.COMPLETED, HandoffStatus.FAILED, HandoffStatus.CANCELLED}),
+    HandoffStatus.REJECTED: frozenset(),
+    HandoffStatus.COMPLETED: frozenset(),
+    HandoffStatus.FAILED: frozenset(),
+    HandoffStatus.CANCELLED: frozenset(),
+}
+
+
+def handoff_allowed(from_status: str, to_status: str) -> bool:
+    return to_status in HANDOFF_TRANSITIONS.get(from_status, frozenset())
+
+
+def handoff_status_after(current: str, request_status: str) -> str:
+    """Where a live hand-off goes when the TCSO moves its request to ``request_status`` (assistance's
+    statuses). Returns ``current`` when the move does not change the referral (a worker withdrawn, a
+    second assignment)."""
+    if current not in LIVE_HANDOFF_STATUSES:
+        return current
+    if request_status == "new":  # handed to another TCSO: it has to accept it again
+        return HandoffStatus.REQUESTED
+    if request_status in ("accepted", "assigned"):
+        return HandoffStatus.ACCEPTED if current == HandoffStatus.REQUESTED else current
+    if request_status == "in_progress":
+        return HandoffStatus.IN_PROGRESS
+    if request_status == "done":
+        return HandoffStatus.COMPLETED
+    if request_status == "failed":
+        return HandoffStatus.FAILED
+    if request_status == "cancelled":  # by the TCSO (the sender's withdrawal ends the hand-off first)
+        return HandoffStatus.REJECTED if current == HandoffStatus.REQUESTED else HandoffStatus.FAILED
+    return current

@@ -310,3 +310,7 @@ EMAIL_USE_TLS = env_bool("OPORA_EMAIL_USE_TLS")
 EMAIL_USE_SSL = env_bool("OPORA_EMAIL_USE_SSL")
 EMAIL_TIMEOUT = float(os.environ.get("OPORA_EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("OPORA_EMAIL_FROM", "opora@localhost")
+
+# A hand-off from a hospital to a TCSO not accepted within this many hours is escalated to the TCSO's
+# dispatchers and the hospital's supervisors (a quarter of it for an urgent request).
+OPORA_HANDOFF_ACCEPT_HOURS = int(os.environ.get("OPORA_HANDOFF_ACCEPT_HOURS", "24"))
