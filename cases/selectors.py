@@ -12,6 +12,7 @@ from cases.models import DUE_SOON_DAYS, FINISHED_STEP_STATUSES, Case, CrisisAler
 from cases.rules import case_supervisor, citywide_supervisor, hospital_coordinator
 from core.permissions import own_organisation_id, require
 from core.validators import MAX_ID
+from people.models import Consent
 
 
 def visible_cases(user: Any) -> QuerySet[Case]:
@@ -88,3 +89,8 @@ def worklist(user: Any, *, mine_only: bool = True, today: datetime.date | None =
     ]
     rows.sort(key=lambda r: (not r.case.in_crisis, -r.overdue, r.next_due or datetime.date.max, r.case.pk))
     return Worklist(rows=rows)
+
+
+def active_consent(person: Any, scope: str) -> Consent | None:
+    """The citizen's consent of ``scope`` in force now (the latest one given), or None."""
+    return Consent.objects.filter(person=person, scope=scope, withdrawn_at__isnull=True).order_by("-given_at").first()
