@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views
+from cases import views, views_family
 
 app_name = "cases"
 urlpatterns = [
@@ -15,4 +15,14 @@ urlpatterns = [
     path("<int:pk>/steps/<int:step_pk>/move/", views.move_step, name="move_step"),
     path("<int:pk>/stay/", views.update_stay, name="update_stay"),
     path("<int:pk>/close/", views.close, name="close"),
+    path("<int:pk>/consents/", views_family.record_consent, name="record_consent"),
+    path("<int:pk>/relatives/calls/", views_family.log_call, name="log_call"),
+    path("<int:pk>/documents/", views_family.start_restoration, name="start_restoration"),
+    path(
+        "<int:pk>/documents/<int:restoration_pk>/application/",
+        views_family.record_application,
+        name="record_application",
+    ),
+    path("<int:pk>/documents/<int:restoration_pk>/receipt/", views_family.record_receipt, name="record_receipt"),
+    path("<int:pk>/documents/<int:restoration_pk>/cancel/", views_family.cancel_restoration, name="cancel_restoration"),
 ]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases import selectors, services, workflow
 from cases.forms import AssessmentForm, CloseForm, MoveForm, OpenCaseForm, StayForm, StepForm
 from cases.models import Case, RouteStep
+from cases.views_family import family_context
 from core.actor import Actor
 from core.exceptions import ConcurrentEditError, ValidationError
 from core.permissions import require
@@ -111,6 +112,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reason_required": workflow.REASON_REQUIRED,
         "may_open_card": request.user.has_perm("people.view_person", case.person),
     }
+    context.update(family_context(case, request.user))
     return render(request, "cases/detail.html", context)
 
 
