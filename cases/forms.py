@@ -76,7 +76,6 @@ class ConsentForm(forms.Form):
     evidence = forms.CharField(
         label=_("How the patient agreed"),
         max_length=300,
-        help_text=_("For example “said so in front of the coordinator on 03.12”."),
         error_messages={"required": _("Say how the patient agreed.")},
     )
 
@@ -85,7 +84,7 @@ class ContactCallForm(forms.Form):
     """A call to one of the patient's contact persons: who they are is on the card."""
 
     contact = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
-    phone = forms.CharField(label=_("Phone called"), max_length=40, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     outcome = forms.ChoiceField(label=_("How the call went"), choices=RelativeCall.Outcome.choices)
     note = forms.CharField(label=_("Note"), max_length=1000, required=False)
 
@@ -101,7 +100,9 @@ class NewCallForm(forms.Form):
         choices=[("", "—"), *ContactPerson.Relation.choices],
         error_messages={"required": _("Choose who the person is to the patient.")},
     )
-    phone = forms.CharField(label=_("Phone"), max_length=40, error_messages={"required": _("Enter the phone number.")})
+    phone = forms.CharField(
+        label=_("Phone"), max_length=40, error_messages={"required": _("Enter a phone number, e.g. +7 916 123-45-67.")}
+    )
     outcome = forms.ChoiceField(label=_("How the call went"), choices=RelativeCall.Outcome.choices)
     note = forms.CharField(label=_("Note"), max_length=1000, required=False)
     add_to_contacts = forms.BooleanField(
@@ -133,18 +134,17 @@ class StartRestorationForm(forms.Form):
 class ApplicationForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=VERSION_MAX)
     applied_to = forms.CharField(
-        label=_("Where applied"),
+        label=_("where applied"),
         max_length=300,
-        help_text=_("For example “МФЦ района Бирюлёво Восточное”."),
         error_messages={"required": _("Say where the application was made.")},
     )
-    applied_on = forms.DateField(label=_("Applied on"), widget=DATE)
-    expected_on = forms.DateField(label=_("Expected ready"), required=False, widget=DATE)
+    applied_on = forms.DateField(label=_("applied on"), widget=DATE)
+    expected_on = forms.DateField(label=_("expected ready"), required=False, widget=DATE)
 
 
 class ReceiptForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=VERSION_MAX)
-    received_on = forms.DateField(label=_("Received on"), widget=DATE)
+    received_on = forms.DateField(label=_("received on"), widget=DATE)
     number = forms.CharField(label=_("Series and number"), max_length=50, required=False)
 
 
