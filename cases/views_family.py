@@ -42,7 +42,9 @@ def family_context(case: Case, user: Any) -> dict[str, Any]:
         restoration.is_overdue = bool(  # type: ignore[attr-defined]
             restoration.is_open and restoration.expected_on and restoration.expected_on < today
         )
-    patient_documents = list(case.person.documents.all())
+    # A document being restored already is not offered again (the service would refuse it).
+    being_restored = DocumentRestoration.objects.filter(document__person=case.person, status__in=documents.OPEN)
+    patient_documents = list(case.person.documents.exclude(pk__in=being_restored.values("document_id")))
     return {
         "consents": {scope.value: selectors.active_consent(case.person, scope) for scope in family.CASE_CONSENT_SCOPES},
         "contacts": list(case.person.contacts.all()),
