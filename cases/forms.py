@@ -1,12 +1,15 @@
 """Forms of the case pages: they parse, the services decide."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assistance.models import ServiceType, Urgency
-from cases.models import Case, Need, Responsible, StepKind
+from cases.models import Case, Need, RelativeCall, Responsible, StepKind
+from core.validators import MAX_ID
+from people.models import Consent, ContactPerson, IdentityDocument
 
 # A version column holds a 32-bit integer and a save writes version + 1: larger values are refused here,
 # not by the database (a server error on PostgreSQL).
@@ -97,4 +100,94 @@ class WithdrawHandoffForm(forms.Form):
         label=_("Why the hand-off is withdrawn"),
         max_length=500,
         error_messages={"required": _("Say why the hand-off is withdrawn.")},
+    )
+
+
+# --- consent, relatives and documents (cases.family, cases.documents) ---------------------------------
+
+
+class ConsentForm(forms.Form):
+    scope = forms.ChoiceField(
+        choices=[(s.value, s.label) for s in (Consent.Scope.CONTACT_RELATIVES, Consent.Scope.SHARE_WITH_TCSO)],
+        widget=forms.HiddenInput,
+    )
+    evidence = forms.CharField(
+        label=_("How the patient agreed"),
+        max_length=300,
+        error_messages={"required": _("Say how the patient agreed.")},
+    )
+
+
+class ContactCallForm(forms.Form):
+    """A call to one of the patient's contact persons: who they are is on the card."""
+
+    contact = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    outcome = forms.ChoiceField(label=_("How the call went"), choices=RelativeCall.Outcome.choices)
+    note = forms.CharField(label=_("Note"), max_length=1000, required=False)
+
+
+class NewCallForm(forms.Form):
+    """A call to someone who is not among the patient's contact persons yet."""
+
+    full_name = forms.CharField(
+        label=_("Whom you called"), max_length=300, error_messages={"required": _("Say whom you called.")}
+    )
+    relation = forms.ChoiceField(
+        label=_("Who they are to the patient"),
+        choices=[("", "—"), *ContactPerson.Relation.choices],
+        error_messages={"required": _("Choose who the person is to the patient.")},
+    )
+    phone = forms.CharField(
+        label=_("Phone"), max_length=40, error_messages={"required": _("Enter a phone number, e.g. +7 916 123-45-67.")}
+    )
+    outcome = forms.ChoiceField(label=_("How the call went"), choices=RelativeCall.Outcome.choices)
+    note = forms.CharField(label=_("Note"), max_length=1000, required=False)
+    add_to_contacts = forms.BooleanField(
+        label=_("Reached: add to the patient's contact persons"), required=False, initial=True
+    )
+
+
+class StartRestorationForm(forms.Form):
+    """A document of the card to restore, or the kind of a document the card does not have."""
+
+    document = forms.TypedChoiceField(label=_("A document on the card"), coerce=int, required=False, empty_value=None)
+    kind = forms.ChoiceField(
+        label=_("Or a document not on the card"), choices=[("", "—"), *IdentityDocument.Kind.choices], required=False
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args: Any, documents: Iterable[IdentityDocument] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(str(d.pk), f"{d} ({d.get_status_display()})") for d in documents]
+        self.fields["document"].choices = [("", "—"), *choices]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("document") and not data.get("kind"):
+            raise forms.ValidationError(_("Choose the document to restore."))
+        return data
+
+
+class ApplicationForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=VERSION_MAX)
+    applied_to = forms.CharField(
+        label=_("where applied"),
+        max_length=300,
+        error_messages={"required": _("Say where the application was made.")},
+    )
+    applied_on = forms.DateField(label=_("applied on"), widget=DATE)
+    expected_on = forms.DateField(label=_("expected ready"), required=False, widget=DATE)
+
+
+class ReceiptForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=VERSION_MAX)
+    received_on = forms.DateField(label=_("received on"), widget=DATE)
+    number = forms.CharField(label=_("Series and number"), max_length=50, required=False)
+
+
+class CancelRestorationForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=VERSION_MAX)
+    reason = forms.CharField(
+        label=_("Why it is not needed"), max_length=500, error_messages={"required": _("Say why it is not needed.")}
     )

@@ -25,7 +25,7 @@ from assistance.models import HelpRequest, IntakeChannel, ServiceType, Urgency
 from assistance.models import Status as RequestStatus
 from audit import services as audit
 from audit.models import Action
-from cases import workflow
+from cases import selectors, workflow
 from cases.models import Case, Handoff, RouteStep
 from core.actor import Actor
 from core.exceptions import ValidationError
@@ -49,11 +49,7 @@ def accept_hours(urgency: str) -> int:
 
 def consent_to_share(case: Case) -> Consent | None:
     """The patient's consent in force to share their data with a TCSO, if any."""
-    return (
-        Consent.objects.filter(person_id=case.person_id, scope=Consent.Scope.SHARE_WITH_TCSO, withdrawn_at__isnull=True)
-        .order_by("-given_at")
-        .first()
-    )
+    return selectors.active_consent(case.person, Consent.Scope.SHARE_WITH_TCSO)
 
 
 def _sender_line(case: Case, user: User) -> str:

@@ -12,6 +12,7 @@ from cases.models import DUE_SOON_DAYS, FINISHED_STEP_STATUSES, LIVE_HANDOFF_STA
 from cases.rules import case_supervisor, citywide_supervisor, hospital_coordinator, is_coordinator
 from core.permissions import is_dispatcher, own_organisation_id, require
 from core.validators import MAX_ID
+from people.models import Consent
 
 
 def visible_cases(user: Any) -> QuerySet[Case]:
@@ -118,3 +119,8 @@ def handoff_list(user: Any, *, live_only: bool = True) -> list[Handoff]:
     found = list(rows.order_by("created_at", "pk")[:500])
     found.sort(key=lambda h: (h.escalated_at is None, h.status != Handoff.Status.REQUESTED, h.created_at))
     return found
+
+
+def active_consent(person: Any, scope: str) -> Consent | None:
+    """The citizen's consent of ``scope`` in force now (the latest one given), or None."""
+    return Consent.objects.filter(person=person, scope=scope, withdrawn_at__isnull=True).order_by("-given_at").first()

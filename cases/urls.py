@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views, views_handoff
+from cases import views, views_family, views_handoff
 
 app_name = "cases"
 urlpatterns = [
@@ -18,4 +18,14 @@ urlpatterns = [
     path("<int:pk>/handoffs/", views_handoff.hand_over, name="hand_over"),
     path("<int:pk>/handoffs/<int:handoff_pk>/withdraw/", views_handoff.withdraw, name="withdraw_handoff"),
     path("handoffs/", views_handoff.handoff_list, name="handoffs"),
+    path("<int:pk>/consents/", views_family.record_consent, name="record_consent"),
+    path("<int:pk>/relatives/calls/", views_family.log_call, name="log_call"),
+    path("<int:pk>/documents/", views_family.start_restoration, name="start_restoration"),
+    path(
+        "<int:pk>/documents/<int:restoration_pk>/application/",
+        views_family.record_application,
+        name="record_application",
+    ),
+    path("<int:pk>/documents/<int:restoration_pk>/receipt/", views_family.record_receipt, name="record_receipt"),
+    path("<int:pk>/documents/<int:restoration_pk>/cancel/", views_family.cancel_restoration, name="cancel_restoration"),
 ]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases import selectors, services, workflow
 from cases.forms import AssessmentForm, CloseForm, MoveForm, OpenCaseForm, StayForm, StepForm
 from cases.models import Case, RouteStep
+from cases.views_family import family_context
 from cases.views_handoff import handoff_context
 from core.actor import Actor
 from core.exceptions import ConcurrentEditError, ValidationError
@@ -115,6 +116,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     context.update(handoff_context(case, request.user, can_change and case.is_open))
     for step in steps:
         step.live_handoff = context["handoff_by_step"].get(step.pk)  # type: ignore[attr-defined]
+    context.update(family_context(case, request.user))
     return render(request, "cases/detail.html", context)
 
 

@@ -289,7 +289,9 @@ def set_document_status(
     status: str,
     actor: Actor,
     note: str = "",
+    number: str = "",
 ) -> IdentityDocument:
+    """Move a document to ``status``; ``number``, when given, is the series and number of the new one."""
     require(actor.user, "people.change_person", document.person)
     if status not in IdentityDocument.Status.values:
         raise ValidationError({"status": _("Unknown document status.")})
@@ -299,13 +301,15 @@ def set_document_status(
         document.status_changed_at = timezone.now()
         if note:
             document.note = note
-        document.save(update_fields=["status", "status_changed_at", "note", "updated_at"])
+        if number:
+            document.number = number
+        document.save(update_fields=["status", "status_changed_at", "note", "number", "updated_at"])
         audit.record(
             actor=actor,
             action=Action.CHANGE,
             obj=document,
             person_id=document.person_id,
-            fields=["status"],
+            fields=["status", "number"] if number else ["status"],
             details={"from": old, "to": status},
         )
     return document

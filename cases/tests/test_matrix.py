@@ -18,10 +18,11 @@ from django.utils import timezone
 
 from api.models import ApiToken
 from api.tests.conftest import JsonClient
-from cases import services
-from cases.models import Case, RouteStep
+from cases import documents, family, selectors, services
+from cases.models import Case, DocumentRestoration, RouteStep
 from cases.tests.conftest import Ward, open_case
 from core.actor import Actor
+from people.models import Consent
 from people.tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +65,43 @@ ROWS: list[Row] = [
      (200, 200, N, 200, 200, F, N, F, F, N, N, F, R)),
     ("print the route", "get", lambda c: reverse("cases:route_pdf", args=[c.pk]), None,
      (200, 200, N, 200, 200, F, F, F, F, F, F, F, R)),
+    ("record a consent", "post", lambda c: reverse("cases:record_consent", args=[c.pk]),
+     lambda c: {"scope": "share_with_tcso", "evidence": "сказала устно при координаторе"},
+     (R, R, N, F, F, F, F, F, F, F, F, F, R)),
+    ("log a call to a relative", "post", lambda c: reverse("cases:log_call", args=[_consented(c).pk]),
+     lambda c: {"full_name": "Соколов Павел", "relation": "child", "phone": "+79161234567", "outcome": "no_answer"},
+     (R, R, N, F, F, F, F, F, F, F, F, F, R)),
+    ("start restoring a document", "post", lambda c: reverse("cases:start_restoration", args=[c.pk]),
+     lambda c: {"kind": "passport"},
+     (R, R, N, F, F, F, F, F, F, F, F, F, R)),
+    ("record an application", "post",
+     lambda c: reverse("cases:record_application", args=[c.pk, _new_restoration(c).pk]),
+     lambda c: {"version": 1, "applied_to": "МФЦ", "applied_on": timezone.localdate().isoformat()},
+     (R, R, N, F, F, F, F, F, F, F, F, F, R)),
+    ("record a receipt", "post", lambda c: reverse("cases:record_receipt", args=[c.pk, _new_restoration(c).pk]),
+     lambda c: {"version": 1, "received_on": timezone.localdate().isoformat()},
+     (R, R, N, F, F, F, F, F, F, F, F, F, R)),
+    ("cancel a restoration", "post",
+     lambda c: reverse("cases:cancel_restoration", args=[c.pk, _new_restoration(c).pk]),
+     lambda c: {"version": 1, "reason": "нашёлся"},
+     (R, R, N, F, F, F, F, F, F, F, F, F, R)),
 ]  # fmt: skip
+
+
+def _consented(case: Case) -> Case:
+    """The case, its patient having agreed that we contact relatives (so that every column may log a call)."""
+    if selectors.active_consent(case.person, Consent.Scope.CONTACT_RELATIVES) is None:
+        assert case.coordinator is not None
+        family.record_consent(
+            actor=Actor(case.coordinator), case=case, scope=Consent.Scope.CONTACT_RELATIVES, evidence="устно"
+        )
+    return case
+
+
+def _new_restoration(case: Case) -> DocumentRestoration:
+    """A restoration of a new lost document, at version 1, so that every column may move one."""
+    assert case.coordinator is not None
+    return documents.start_restoration(actor=Actor(case.coordinator), case=case, kind="other")
 
 
 def _next_move(step: RouteStep) -> dict[str, Any]:
@@ -123,6 +160,12 @@ PERMISSIONS_COVERED = {
         "API: add steps",
         "API: move a step",
         "API: record needs",
+        "record a consent",
+        "log a call to a relative",
+        "start restoring a document",
+        "record an application",
+        "record a receipt",
+        "cancel a restoration",
     ],
     "cases.see_cases_tab": ["cases tab of the card"],
 }
