@@ -58,3 +58,20 @@ class CloseForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=VERSION_MAX)
     outcome = forms.ChoiceField(label=_("How the case ended"), choices=Case.Outcome.choices)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+
+class CrisisForm(forms.Form):
+    note = forms.CharField(
+        label=_("What happened"),
+        max_length=500,
+        help_text=_("Seen by the hospital's psychologists and supervisors; not sent by SMS or e-mail."),
+        error_messages={"required": _("Say what happened.")},
+    )
+
+
+class EndCrisisForm(forms.Form):
+    outcome = forms.CharField(
+        label=_("What was done"),
+        max_length=500,
+        error_messages={"required": _("Say what was done.")},
+    )

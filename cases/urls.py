@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views
+from cases import views, views_crisis
 
 app_name = "cases"
 urlpatterns = [
@@ -15,4 +15,10 @@ urlpatterns = [
     path("<int:pk>/steps/<int:step_pk>/move/", views.move_step, name="move_step"),
     path("<int:pk>/stay/", views.update_stay, name="update_stay"),
     path("<int:pk>/close/", views.close, name="close"),
+]
+urlpatterns += [
+    path("crises/", views_crisis.crises, name="crises"),
+    path("<int:pk>/crisis/", views_crisis.mark, name="mark_crisis"),
+    path("crises/<int:alert_pk>/answer/", views_crisis.answer, name="answer_crisis"),
+    path("crises/<int:alert_pk>/end/", views_crisis.end, name="end_crisis"),
 ]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import selectors, services, workflow
+from cases import selectors, services, views_crisis, workflow
 from cases.forms import AssessmentForm, CloseForm, MoveForm, OpenCaseForm, StayForm, StepForm
 from cases.models import Case, RouteStep
 from core.actor import Actor
@@ -45,7 +45,12 @@ def worklist(request: HttpRequest) -> HttpResponse:
     require(request.user, "cases.view_case")
     mine = request.GET.get("all") != "1"
     data = selectors.worklist(request.user, mine_only=mine)
-    context = {"worklist": data, "mine": mine, "today": timezone.localdate()}
+    context = {
+        "worklist": data,
+        "mine": mine,
+        "today": timezone.localdate(),
+        "crises": views_crisis.decorated_open_crises(request),
+    }
     return render(request, "cases/worklist.html", context)
 
 
@@ -111,6 +116,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reason_required": workflow.REASON_REQUIRED,
         "may_open_card": request.user.has_perm("people.view_person", case.person),
     }
+    context.update(views_crisis.crisis_context(request, case, can_change=can_change and case.is_open))
     return render(request, "cases/detail.html", context)
 
 
