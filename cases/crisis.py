@@ -133,7 +133,8 @@ def message(alert: CrisisAlert) -> tuple[str, str]:
     return subject, body
 
 
-def _notify(alert: CrisisAlert) -> int:
+def notify_team(alert: CrisisAlert) -> int:
+    """Queue the notification of ``alert`` to everyone told of it; the dedup key makes a repeat a no-op."""
     with translation.override(NOTIFICATION_LANGUAGE):
         subject, body = message(alert)
     sent = 0
@@ -167,7 +168,7 @@ def mark_crisis(*, actor: Actor, case: Case, note: str) -> CrisisAlert:
     try:
         with transaction.atomic():
             alert = CrisisAlert.objects.create(case=case, note=note, raised_at=timezone.now(), raised_by=actor.user)
-            told = _notify(alert)
+            told = notify_team(alert)
             _journal(actor, case, alert, "marked", told=told)
     except IntegrityError as error:  # another coordinator marked it at the same moment
         raise ValidationError({"__all__": already}) from error
