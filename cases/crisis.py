@@ -81,7 +81,9 @@ def supervisors_for(hospital_id: int) -> QuerySet[User]:
         return own
     # The same people ``cases.rules.citywide_supervisor`` lets see every hospital.
     return _staff(Role.SUPERVISOR).filter(
-        Q(worker__isnull=True) | Q(worker__organisation__isnull=True) | ~Q(worker__organisation__kind=Organisation.Kind.HOSPITAL)
+        Q(worker__isnull=True)
+        | Q(worker__organisation__isnull=True)
+        | ~Q(worker__organisation__kind=Organisation.Kind.HOSPITAL)
     )
 
 

@@ -82,7 +82,10 @@ def mark(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.warning(
                 request,
-                _("Crisis marked at %(time)s, but the hospital has no psychologist or supervisor in Opora to tell: call them.")
+                _(
+                    "Crisis marked at %(time)s, but the hospital has no psychologist or supervisor in Opora "
+                    "to tell: call them."
+                )
                 % {"time": time},
             )
     return redirect("cases:detail", pk)

@@ -3,8 +3,9 @@
 Columns: the hospital's coordinator who owns the case (own), a colleague coordinator of the same
 hospital (coll), a coordinator of another hospital (other), the hospital's supervisor (hsup), a city
 supervisor (csup), and the roles with no business in cases: operator, dispatcher, social worker,
-volunteer, psychologist (of no hospital; it sees only the crisis list), navigator, administrator, anonymous. A cell is the expected status code;
-through the API a user calls with a token of their own, and without one (anonymous) gets 401.
+volunteer, psychologist (of no hospital: it sees the crisis list only), navigator, administrator,
+anonymous. A cell is the expected status code; through the API a user calls with a token of their own,
+and without one (anonymous) gets 401.
 """
 
 from collections.abc import Callable
