@@ -386,3 +386,12 @@ def test_bad_input_is_refused_without_a_server_error(ward, team):
     psychologist.force_login(team.psychologist)
     assert psychologist.post("/cases/crises/99999999999999999999999/answer/").status_code == 404
     assert psychologist.get(reverse("cases:detail", args=[team.case.pk])).status_code == 403
+
+
+def test_a_supervisor_sees_the_crisis_on_the_case_page_but_no_forms(ward, team):
+    _mark(ward, team.case)
+    client = Client()
+    client.force_login(ward.hospital_supervisor)
+    page = client.get(reverse("cases:detail", args=[team.case.pk]), headers=EN).content.decode()
+    assert 'data-testid="crisis-banner"' in page and "говорит, что не хочет жить" in page
+    assert 'data-testid="end-crisis-form"' not in page and 'data-testid="mark-crisis-form"' not in page
