@@ -191,3 +191,20 @@ class CancelRestorationForm(forms.Form):
     reason = forms.CharField(
         label=_("Why it is not needed"), max_length=500, error_messages={"required": _("Say why it is not needed.")}
     )
+
+
+class CrisisForm(forms.Form):
+    note = forms.CharField(
+        label=_("What happened"),
+        max_length=500,
+        help_text=_("Seen by the hospital's psychologists and supervisors; not sent by SMS or e-mail."),
+        error_messages={"required": _("Say what happened.")},
+    )
+
+
+class EndCrisisForm(forms.Form):
+    outcome = forms.CharField(
+        label=_("What was done"),
+        max_length=500,
+        error_messages={"required": _("Say what was done.")},
+    )

@@ -44,3 +44,29 @@ rules.add_perm("cases.see_cases_tab", is_coordinator | is_supervisor)
 # The list of hand-offs to TCSOs: a TCSO's dispatchers see those to their TCSO, a hospital's coordinators
 # and supervisors those from their hospital, a city supervisor all (cases.selectors.visible_handoffs).
 rules.add_perm("cases.view_handoffs", is_coordinator | is_supervisor | is_dispatcher)
+
+
+# --- crises -----------------------------------------------------------------------------------------
+is_psychologist = role_is(Role.PSYCHOLOGIST)
+
+
+@rules.predicate
+def alert_at_own_organisation(user: User, alert: Any) -> bool:
+    """The crisis is on a case of the user's own organisation (``True`` for "some crisis")."""
+    if alert is None:
+        return True
+    own = own_organisation_id(user)
+    return own is not None and alert.case.organisation_id == own
+
+
+@rules.predicate
+def answered_it(user: User, alert: Any) -> bool:
+    """The user is the psychologist who took the crisis (``True`` for "some crisis")."""
+    return alert is None or (alert.answered_by_id is not None and alert.answered_by_id == user.pk)
+
+
+# Until duty rosters exist, the hospital's psychologists are its on-duty team: any of them takes a crisis.
+rules.add_perm("cases.answer_crisis", is_psychologist & alert_at_own_organisation)
+rules.add_perm("cases.end_crisis", is_coordinator & alert_at_own_organisation | is_psychologist & answered_it)
+# The crisis list; each role sees the crises of its hospital (a city supervisor every hospital's).
+rules.add_perm("cases.view_crises", is_psychologist | is_coordinator | is_supervisor)

@@ -124,3 +124,48 @@ def handoff_list(user: Any, *, live_only: bool = True) -> list[Handoff]:
 def active_consent(person: Any, scope: str) -> Consent | None:
     """The citizen's consent of ``scope`` in force now (the latest one given), or None."""
     return Consent.objects.filter(person=person, scope=scope, withdrawn_at__isnull=True).order_by("-given_at").first()
+
+
+# --- crises -----------------------------------------------------------------------------------------
+
+
+def visible_crises(user: Any) -> QuerySet[CrisisAlert]:
+    """Crises on the crisis list of ``user``: a psychologist's or coordinator's hospital, a hospital
+    supervisor's hospital, every hospital for a city supervisor; nothing for anyone else."""
+    alerts = CrisisAlert.objects.all()
+    if not user.has_perm("cases.view_crises"):
+        return alerts.none()
+    if case_supervisor.test(user) and citywide_supervisor.test(user):
+        return alerts
+    own = own_organisation_id(user)
+    return alerts.filter(case__organisation_id=own) if own is not None else alerts.none()
+
+
+def open_crises(user: Any) -> list[CrisisAlert]:
+    """The open crises ``user`` may see, unanswered first, the longest waiting first."""
+    alerts = (
+        visible_crises(user)
+        .filter(ended_at__isnull=True)
+        .select_related(
+            "case__person", "case__organisation", "case__stay", "case__coordinator__worker", "raised_by", "answered_by"
+        )
+        .order_by("raised_at", "pk")
+    )
+    return sorted(alerts[:500], key=lambda alert: alert.answered_at is not None)
+
+
+def unanswered_crises_count(user: Any) -> int:
+    return visible_crises(user).filter(ended_at__isnull=True, answered_at__isnull=True).count()
+
+
+def get_visible_crisis(user: Any, pk: int, *, perm: str) -> CrisisAlert:
+    """Load a crisis for an action: 403 for a role that never may, 404 for a missing one or someone else's."""
+    require(user, perm)
+    alert = (
+        CrisisAlert.objects.select_related("case__organisation", "case__stay", "answered_by").filter(pk=pk).first()
+        if 0 < pk <= MAX_ID
+        else None
+    )
+    if alert is None or not user.has_perm(perm, alert):
+        raise Http404
+    return alert

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views, views_family, views_handoff
+from cases import views, views_crisis, views_family, views_handoff
 
 app_name = "cases"
 urlpatterns = [
@@ -28,4 +28,10 @@ urlpatterns = [
     ),
     path("<int:pk>/documents/<int:restoration_pk>/receipt/", views_family.record_receipt, name="record_receipt"),
     path("<int:pk>/documents/<int:restoration_pk>/cancel/", views_family.cancel_restoration, name="cancel_restoration"),
+]
+urlpatterns += [
+    path("crises/", views_crisis.crises, name="crises"),
+    path("<int:pk>/crisis/", views_crisis.mark, name="mark_crisis"),
+    path("crises/<int:alert_pk>/answer/", views_crisis.answer, name="answer_crisis"),
+    path("crises/<int:alert_pk>/end/", views_crisis.end, name="end_crisis"),
 ]

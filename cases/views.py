@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import selectors, services, workflow
+from cases import selectors, services, views_crisis, workflow
 from cases.forms import AssessmentForm, CloseForm, MoveForm, OpenCaseForm, StayForm, StepForm
 from cases.models import Case, RouteStep
 from cases.views_family import family_context
@@ -47,7 +47,12 @@ def worklist(request: HttpRequest) -> HttpResponse:
     require(request.user, "cases.view_case")
     mine = request.GET.get("all") != "1"
     data = selectors.worklist(request.user, mine_only=mine)
-    context = {"worklist": data, "mine": mine, "today": timezone.localdate()}
+    context = {
+        "worklist": data,
+        "mine": mine,
+        "today": timezone.localdate(),
+        "crises": views_crisis.decorated_open_crises(request),
+    }
     return render(request, "cases/worklist.html", context)
 
 
@@ -117,6 +122,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     for step in steps:
         step.live_handoff = context["handoff_by_step"].get(step.pk)  # type: ignore[attr-defined]
     context.update(family_context(case, request.user))
+    context.update(views_crisis.crisis_context(request, case, can_change=can_change and case.is_open))
     return render(request, "cases/detail.html", context)
 
 

@@ -3,8 +3,9 @@
 Columns: the hospital's coordinator who owns the case (own), a colleague coordinator of the same
 hospital (coll), a coordinator of another hospital (other), the hospital's supervisor (hsup), a city
 supervisor (csup), and the roles with no business in cases: operator, dispatcher, social worker,
-volunteer, psychologist, navigator, administrator, anonymous. A cell is the expected status code;
-through the API a user calls with a token of their own, and without one (anonymous) gets 401.
+volunteer, psychologist (of no hospital: it sees the crisis list only), navigator, administrator,
+anonymous. A cell is the expected status code; through the API a user calls with a token of their own,
+and without one (anonymous) gets 401.
 """
 
 from collections.abc import Callable
@@ -18,8 +19,8 @@ from django.utils import timezone
 
 from api.models import ApiToken
 from api.tests.conftest import JsonClient
-from cases import documents, family, selectors, services
-from cases.models import Case, DocumentRestoration, RouteStep
+from cases import crisis, documents, family, selectors, services
+from cases.models import Case, CrisisAlert, DocumentRestoration, RouteStep
 from cases.tests.conftest import Ward, open_case
 from core.actor import Actor
 from people.models import Consent
@@ -85,6 +86,18 @@ ROWS: list[Row] = [
      lambda c: reverse("cases:cancel_restoration", args=[c.pk, _new_restoration(c).pk]),
      lambda c: {"version": 1, "reason": "нашёлся"},
      (R, R, N, F, F, F, F, F, F, F, F, F, R)),
+    # Crises. The psychologist column works for no hospital: it sees an empty crisis list, and the crisis
+    # of this hospital is not its to take (test_crisis has the hospital's own psychologists).
+    ("crisis list", "get", lambda c: reverse("cases:crises"), None,
+     (200, 200, 200, 200, 200, F, F, F, F, 200, F, F, R)),
+    ("mark a crisis", "post", lambda c: reverse("cases:mark_crisis", args=[_no_crisis(c).pk]),
+     lambda c: {"note": "говорит, что не хочет жить"},
+     (R, R, N, F, F, F, F, F, F, F, F, F, R)),
+    ("take a crisis", "post", lambda c: reverse("cases:answer_crisis", args=[_open_crisis(c).pk]), None,
+     (F, F, F, F, F, F, F, F, F, N, F, F, R)),
+    ("end a crisis", "post", lambda c: reverse("cases:end_crisis", args=[_open_crisis(c).pk]),
+     lambda c: {"outcome": "успокоилась"},
+     (R, R, N, F, F, F, F, F, F, N, F, F, R)),
 ]  # fmt: skip
 
 
@@ -102,6 +115,22 @@ def _new_restoration(case: Case) -> DocumentRestoration:
     """A restoration of a new lost document, at version 1, so that every column may move one."""
     assert case.coordinator is not None
     return documents.start_restoration(actor=Actor(case.coordinator), case=case, kind="other")
+
+
+def _no_crisis(case: Case) -> Case:
+    """The case with no open crisis, so that every column may mark one."""
+    CrisisAlert.objects.filter(case=case, ended_at__isnull=True).update(
+        ended_at=timezone.now(), ended_by=case.coordinator, outcome="—"
+    )
+    return case
+
+
+def _open_crisis(case: Case) -> CrisisAlert:
+    """The case's open crisis, marked anew when the column before ended it."""
+    assert case.coordinator is not None
+    return case.crises.filter(ended_at__isnull=True).first() or crisis.mark_crisis(
+        actor=Actor(case.coordinator), case=case, note="плачет"
+    )
 
 
 def _next_move(step: RouteStep) -> dict[str, Any]:
@@ -155,6 +184,7 @@ PERMISSIONS_COVERED = {
         "move a step",
         "change the stay",
         "close",
+        "mark a crisis",
         "API: change the stay",
         "API: close a case",
         "API: add steps",
@@ -168,6 +198,9 @@ PERMISSIONS_COVERED = {
         "cancel a restoration",
     ],
     "cases.see_cases_tab": ["cases tab of the card"],
+    "cases.view_crises": ["crisis list"],
+    "cases.answer_crisis": ["take a crisis"],
+    "cases.end_crisis": ["end a crisis"],
 }
 
 
