@@ -11,9 +11,11 @@ from core.permissions import (
     is_operator,
     is_supervisor,
     of_own_organisation,
+    own_organisation_id,
     role_is,
 )
 from core.roles import Role
+from directory.models import Worker
 
 
 @rules.predicate
@@ -28,11 +30,15 @@ def is_assigned_worker(user: User, help_request: Any) -> bool:
 
 
 @rules.predicate
-def registered_it(user: User, help_request: Any) -> bool:
-    """The user registered the request (a coordinator who handed a patient over withdraws it so)."""
-    if help_request is None:
+def registered_here(user: User, help_request: Any) -> bool:
+    """The user, or a colleague of the user's organisation, registered the request (a hospital's
+    coordinators withdraw a request one of them made when handing a patient over)."""
+    if help_request is None or not user.is_authenticated or help_request.created_by_id is None:
         return False
-    return bool(user.is_authenticated and help_request.created_by_id == user.pk)
+    if help_request.created_by_id == user.pk:
+        return True
+    own = own_organisation_id(user)
+    return own is not None and Worker.objects.filter(user_id=help_request.created_by_id, organisation_id=own).exists()
 
 
 # Roles that see every TCSO's requests; a dispatcher sees his own TCSO's.
@@ -51,6 +57,6 @@ rules.add_perm("assistance.view_all_queues", is_supervisor)
 rules.add_perm("assistance.dispatch_request", tcso_dispatcher | is_supervisor)
 rules.add_perm("assistance.transfer_request", tcso_dispatcher | is_supervisor)
 rules.add_perm("assistance.work_on_request", (is_field_worker & is_assigned_worker) | tcso_dispatcher | is_supervisor)
-# Whoever registered a request may withdraw it (it leaves the queue with their reason).
-rules.add_perm("assistance.cancel_request", is_operator | tcso_dispatcher | is_supervisor | registered_it)
+# Whoever registered a request, or a colleague of theirs, may withdraw it (it leaves the queue with a reason).
+rules.add_perm("assistance.cancel_request", is_operator | tcso_dispatcher | is_supervisor | registered_here)
 rules.add_perm("assistance.view_own_tasks", is_field_worker)

@@ -409,3 +409,17 @@ def test_the_case_page_shows_the_live_status_after_the_tcso_accepts(client, hand
     html = client.get(reverse("cases:detail", args=[hand.case.pk])).content.decode()
     assert 'data-testid="handoff" data-status="accepted"' in html
     assert timezone.now().date() >= handoff.created_at.date()
+
+
+def test_a_colleague_of_the_same_hospital_withdraws_it_too_but_not_another_hospital(hand):
+    from django.core.exceptions import PermissionDenied
+
+    _consent(hand)
+    handoff = _hand_over(hand)
+    with pytest.raises(PermissionDenied):
+        handoffs.cancel_handoff(actor=Actor(hand.ward.stranger), handoff=handoff, reason="x", expected_version=1)
+    handoffs.cancel_handoff(
+        actor=Actor(hand.ward.colleague), handoff=handoff, reason="выписка отложена", expected_version=1
+    )
+    assert _refresh(handoff).status == Handoff.Status.CANCELLED
+    assert _request(handoff).status == "cancelled"

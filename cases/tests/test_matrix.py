@@ -19,12 +19,15 @@ from django.utils import timezone
 
 from api.models import ApiToken
 from api.tests.conftest import JsonClient
-from cases import crisis, documents, family, selectors, services
-from cases.models import Case, CrisisAlert, DocumentRestoration, RouteStep
+from assistance.models import ServiceType
+from assistance.tests.factories import ServiceTypeFactory
+from cases import crisis, documents, family, handoffs, selectors, services
+from cases.models import Case, CrisisAlert, DocumentRestoration, Handoff, RouteStep
 from cases.tests.conftest import Ward, open_case
 from core.actor import Actor
+from directory.models import Organisation
 from people.models import Consent
-from people.tests.factories import PersonFactory
+from people.tests.factories import OrganisationFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +89,16 @@ ROWS: list[Row] = [
      lambda c: reverse("cases:cancel_restoration", args=[c.pk, _new_restoration(c).pk]),
      lambda c: {"version": 1, "reason": "нашёлся"},
      (R, R, N, F, F, F, F, F, F, F, F, F, R)),
+    # Hand-offs to the TCSO. A dispatcher of no TCSO sees an empty list; the withdrawal is by whoever
+    # registered the request or a colleague of their organisation (assistance.cancel_request).
+    ("hand-offs list", "get", lambda c: reverse("cases:handoffs"), None,
+     (200, 200, 200, 200, 200, F, 200, F, F, F, F, F, R)),
+    ("hand over to the TCSO", "post", lambda c: reverse("cases:hand_over", args=[_ready_to_hand(c).pk]),
+     lambda c: {"step": _fresh_step(c).pk, "service_type": _service().pk, "urgency": "normal"},
+     (R, R, N, F, F, F, F, F, F, F, F, F, R)),
+    ("withdraw a hand-off", "post", lambda c: reverse("cases:withdraw_handoff", args=[c.pk, _live_handoff(c).pk]),
+     lambda c: {"version": 1, "reason": "остаётся в больнице"},
+     (R, R, N, F, F, F, F, F, F, F, F, F, R)),
     # Crises. The psychologist column works for no hospital: it sees an empty crisis list, and the crisis
     # of this hospital is not its to take (test_crisis has the hospital's own psychologists).
     ("crisis list", "get", lambda c: reverse("cases:crises"), None,
@@ -115,6 +128,41 @@ def _new_restoration(case: Case) -> DocumentRestoration:
     """A restoration of a new lost document, at version 1, so that every column may move one."""
     assert case.coordinator is not None
     return documents.start_restoration(actor=Actor(case.coordinator), case=case, kind="other")
+
+
+def _service() -> ServiceType:
+    return ServiceTypeFactory(code="home_care", name="Надомное обслуживание", handles_money=False)
+
+
+def _ready_to_hand(case: Case) -> Case:
+    """The case, its patient's district served by a TCSO and the consent to share with it recorded."""
+    if not Organisation.objects.filter(kind=Organisation.Kind.TCSO, districts=case.person.district_id).exists():
+        OrganisationFactory(kind=Organisation.Kind.TCSO).districts.add(case.person.district_id)
+    if selectors.active_consent(case.person, Consent.Scope.SHARE_WITH_TCSO) is None:
+        assert case.coordinator is not None
+        family.record_consent(
+            actor=Actor(case.coordinator), case=case, scope=Consent.Scope.SHARE_WITH_TCSO, evidence="устно"
+        )
+    return case
+
+
+def _fresh_step(case: Case) -> RouteStep:
+    assert case.coordinator is not None
+    (step,) = services.add_steps(
+        actor=Actor(case.coordinator),
+        case=case,
+        steps=[services.NewStep(title="Надомное обслуживание", kind="home_care")],
+    )
+    return step
+
+
+def _live_handoff(case: Case) -> Handoff:
+    """A new live hand-off of the case (by its coordinator), at version 1, so that every column may withdraw one."""
+    assert case.coordinator is not None
+    _ready_to_hand(case)
+    step = _fresh_step(case)
+    step.case = case
+    return handoffs.create_handoff(actor=Actor(case.coordinator), step=step, service_type=_service())
 
 
 def _no_crisis(case: Case) -> Case:
@@ -196,9 +244,12 @@ PERMISSIONS_COVERED = {
         "record an application",
         "record a receipt",
         "cancel a restoration",
+        "hand over to the TCSO",
+        "withdraw a hand-off",
     ],
     "cases.see_cases_tab": ["cases tab of the card"],
     "cases.view_crises": ["crisis list"],
+    "cases.view_handoffs": ["hand-offs list"],
     "cases.answer_crisis": ["take a crisis"],
     "cases.end_crisis": ["end a crisis"],
 }
