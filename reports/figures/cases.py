@@ -9,7 +9,8 @@ Definitions (each a plain query over the rows a SQL count would read; tests comp
   period and answered (shown only when there are any).
 The scope is ``cases.selectors.visible_cases``: a coordinator's and a hospital supervisor's own hospital,
 a city supervisor's every hospital. A TCSO chosen on the dashboard narrows it to the citizens of the
-districts it serves. Hand-offs to the TCSO are not counted yet: the model does not exist.
+districts it serves.
+- hand-offs: made (``created_at``) in the period; completed: of those, the ones the TCSO has done by now.
 """
 
 import statistics
@@ -19,7 +20,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 
-from cases.models import Case, CrisisAlert, RouteStep, StepKind
+from cases.models import Case, CrisisAlert, Handoff, RouteStep, StepKind
 from cases.selectors import visible_cases
 from directory.models import Organisation
 from reports.figures import Panel
@@ -36,6 +37,8 @@ class HospitalFigures:
     opened: int = 0
     closed: int = 0
     open_now: int = 0
+    handoffs: int = 0
+    handoffs_completed: int = 0
 
 
 @dataclass
@@ -50,6 +53,8 @@ class CaseFigures:
     crises: int
     crises_answered: int
     median_minutes_to_answer: float | None
+    handoffs: int = 0
+    handoffs_completed: int = 0
     hospitals: list[HospitalFigures] = field(default_factory=list)  # only when the scope spans several
 
 
@@ -70,6 +75,8 @@ def case_figures(scope: QuerySet[Case], when: Period) -> CaseFigures:
     crises = CrisisAlert.objects.filter(_in(when, "raised_at"), case__in=scope)
     answered = crises.filter(answered_at__isnull=False).values_list("raised_at", "answered_at")
     durations = [(end - start).total_seconds() / 60 for start, end in answered if end is not None]
+    handed = Handoff.objects.filter(_in(when, "created_at"), case__in=scope)
+    completed = handed.filter(status=Handoff.Status.COMPLETED)
 
     hospitals: dict[int, HospitalFigures] = {}
     names = dict(Organisation.objects.filter(pk__in=scope.values("organisation")).values_list("pk", "name"))
@@ -87,6 +94,10 @@ def case_figures(scope: QuerySet[Case], when: Period) -> CaseFigures:
             "open_now": _by_hospital(
                 scope.filter(status=Case.Status.OPEN).values("organisation").annotate(n=Count("pk")), "organisation"
             ),
+            "handoffs": _by_hospital(handed.values("case__organisation").annotate(n=Count("pk")), "case__organisation"),
+            "handoffs_completed": _by_hospital(
+                completed.values("case__organisation").annotate(n=Count("pk")), "case__organisation"
+            ),
         }
         for pk, name in sorted(names.items(), key=lambda item: item[1]):
             hospitals[pk] = HospitalFigures(hospital=name, **{k: v.get(pk, 0) for k, v in counts.items()})
@@ -102,6 +113,8 @@ def case_figures(scope: QuerySet[Case], when: Period) -> CaseFigures:
         crises=crises.count(),
         crises_answered=len(durations),
         median_minutes_to_answer=statistics.median(durations) if durations else None,
+        handoffs=handed.count(),
+        handoffs_completed=completed.count(),
         hospitals=list(hospitals.values()),
     )
 

@@ -9,11 +9,13 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import services
-from cases.models import Case, CrisisAlert, RouteStep
+from assistance.tests.factories import ServiceTypeFactory
+from cases import handoffs, services
+from cases.models import Case, CrisisAlert, Handoff, RouteStep
 from cases.tests.conftest import build_ward, ensure_city_templates
 from core.actor import Actor
 from core.roles import Role
+from people import services as people_services
 from people.tests.factories import OrganisationFactory, PersonFactory
 from reports.figures import cases as cases_figures
 from reports.periods import period
@@ -101,6 +103,24 @@ def hospitals():
         case=old_case, note="угрозы", raised_by=ward.coordinator, raised_at=now - datetime.timedelta(minutes=5)
     )
 
+    # Hand-offs: two from hospital 1 today, one of them completed; one made yesterday.
+    tcso = OrganisationFactory(kind="tcso")
+    tcso.districts.add(ward.patient.district)
+    service = ServiceTypeFactory(code="home_care", handles_money=False)
+    made = []
+    for case in (first_case, old_case, first_case):
+        if not case.person.consents.filter(scope="share_with_tcso").exists():
+            people_services.give_consent(
+                person=case.person, scope="share_with_tcso", actor=Actor(ward.coordinator), evidence="устно"
+            )
+        (step,) = _steps(ward.coordinator, case, "home_care")
+        if case.person.district_id is not None:
+            tcso.districts.add(case.person.district_id)
+        step.case = case
+        made.append(handoffs.create_handoff(actor=Actor(ward.coordinator), step=step, service_type=service))
+    Handoff.objects.filter(pk=made[0].pk).update(status="completed")
+    Handoff.objects.filter(pk=made[2].pk).update(created_at=yesterday)
+
     away_case = _open(ward, ward.stranger, third)
     (away,) = _steps(ward.stranger, away_case, "housing")
     _move(ward.stranger, away, "done")
@@ -134,6 +154,16 @@ def _expected(when, hospital_ids):
         "by_kind": {
             kind: _sql(f"SELECT COUNT(*) FROM {join} WHERE {done} AND s.kind = %s", *span, kind) for kind in KINDS
         },
+        "handoffs": _sql(
+            f"SELECT COUNT(*) FROM cases_handoff h JOIN {CASES} c ON c.id = h.case_id"
+            f" WHERE h.created_at BETWEEN %s AND %s AND {in_scope}",
+            *span,
+        ),
+        "handoffs_completed": _sql(
+            f"SELECT COUNT(*) FROM cases_handoff h JOIN {CASES} c ON c.id = h.case_id"
+            f" WHERE h.status = 'completed' AND h.created_at BETWEEN %s AND %s AND {in_scope}",
+            *span,
+        ),
         "helped_outcome": _sql(
             f"SELECT COUNT(*) FROM {CASES} c WHERE c.status = 'closed' AND c.outcome = 'helped'"
             f" AND c.closed_at BETWEEN %s AND %s AND {in_scope}",
@@ -152,6 +182,8 @@ def _actual(figures):
         "crises": figures.crises,
         "by_kind": {code: n for code, _label, n in figures.solved_by_kind if code in KINDS},
         "helped_outcome": {code: n for code, _label, n in figures.outcomes}["helped"],
+        "handoffs": figures.handoffs,
+        "handoffs_completed": figures.handoffs_completed,
     }
 
 
@@ -167,6 +199,7 @@ def test_a_coordinator_counts_their_hospital_and_the_figures_equal_sql_counts(ho
     assert _actual(figures) == _expected(when, [ward.hospital.pk])
     # The same numbers, said plainly, so that a wrong SQL above cannot agree with a wrong query.
     assert (figures.helped, figures.solved, figures.opened, figures.closed, figures.open_now) == (2, 3, 2, 1, 2)
+    assert (figures.handoffs, figures.handoffs_completed) == (2, 1)
     assert figures.hospitals == []  # one hospital: no breakdown
 
 
@@ -244,6 +277,7 @@ def test_the_dashboard_shows_the_cases_section_to_a_city_supervisor(client, hosp
     assert 'data-figure="cases-helped">3<' in html
     assert 'data-testid="cases-hospitals"' in html
     assert 'data-kind="documents">1<' in html and 'data-kind="housing">1<' in html
+    assert 'data-figure="cases-handoffs">2<' in html and 'data-figure="cases-handoffs-completed">1<' in html
 
 
 def test_the_dashboard_says_when_no_crises_were_recorded(client, hospitals):
