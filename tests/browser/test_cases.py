@@ -69,3 +69,97 @@ def test_the_coordinator_opens_a_case_and_builds_the_route(page: Page, live_serv
     ]
     assert csp_violations == []
     assert User.objects.filter(pk=ward.coordinator.pk).exists()
+
+
+def test_a_relative_is_called_the_route_printed_the_patient_handed_over_and_the_tcso_accepts(
+    page: Page, live_server, ward, login, csp_violations
+):
+    """After the route: the coordinator records the consents, logs a call to the patient's son, prints the
+    route, hands home care over to the TCSO at discharge; the TCSO's dispatcher accepts it; the case says so."""
+    import subprocess
+
+    from django.contrib.auth.models import Group
+
+    from assistance.models import HelpRequest
+    from assistance.tests.factories import ServiceTypeFactory
+    from cases import services
+    from cases.models import Handoff
+    from cases.tests.conftest import open_case
+    from core.actor import Actor
+    from directory.models import Organisation
+    from people.models import ContactPerson
+    from people.tests.factories import OrganisationFactory, WorkerFactory
+
+    tcso = OrganisationFactory(name="ТЦСО «Царицынский»", kind=Organisation.Kind.TCSO)
+    tcso.districts.add(ward.patient.district)
+    dispatcher = User.objects.create_user(username="disp-olga", password=PASSWORD, first_name="Ольга")
+    dispatcher.groups.add(Group.objects.get_or_create(name="dispatcher")[0])
+    WorkerFactory(user=dispatcher, organisation=tcso)
+    ServiceTypeFactory(code="home_care", name="Надомное социальное обслуживание", handles_money=False)
+    case = open_case(ward)
+    services.add_steps(
+        actor=Actor(ward.coordinator),
+        case=case,
+        steps=[
+            services.NewStep(title="Найти сына и сообщить о госпитализации", kind="relatives"),
+            services.NewStep(title="Надомное обслуживание после выписки", kind="home_care", responsible="tcso"),
+        ],
+    )
+
+    login(ward.coordinator)
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    relatives = page.get_by_test_id("relatives")
+    consent = relatives.get_by_test_id("consent-contact_relatives")
+    consent.get_by_label("Как пациент дал согласие").fill("сказала устно координатору")
+    consent.get_by_role("button", name="Записать согласие").click()
+    expect(page.get_by_test_id("relatives").get_by_test_id("consent-given")).to_be_visible()
+
+    call = page.get_by_test_id("new-call-form")
+    call.get_by_label("Кому звонили").fill("Соколов Павел Игоревич")
+    call.get_by_label("Кем приходится пациенту").select_option(label="сын или дочь")
+    call.get_by_label("Телефон").fill("8 916 123-45-67")
+    call.get_by_label("Чем закончился звонок").select_option(label="дозвонились")
+    call.get_by_role("button", name="Записать звонок").click()
+    expect(page.get_by_test_id("relative-call")).to_contain_text("Соколов Павел Игоревич")
+    expect(page.get_by_test_id("contacts")).to_contain_text("+7 916 123-45-67")
+    assert ContactPerson.objects.filter(person=case.person, phone="+79161234567", may_contact=True).exists()
+
+    pdf = page.request.get(f"{live_server.url}/cases/{case.pk}/route.pdf")
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf.body(), capture_output=True, check=True
+    ).stdout.decode()
+    text = " ".join(text.split())  # the table wraps long titles
+    assert "Соколова Мария Петровна" in text and "Надомное обслуживание после выписки" in text
+
+    handoffs = page.get_by_test_id("handoffs")
+    expect(handoffs.get_by_test_id("share-consent-missing")).to_be_visible()
+    share = handoffs.get_by_test_id("consent-share_with_tcso")
+    share.get_by_label("Как пациент дал согласие").fill("подписала согласие")
+    share.get_by_role("button", name="Записать согласие").click()
+    form = page.get_by_test_id("handoff-form")
+    form.get_by_label("Какой шаг передать").select_option(label="Надомное обслуживание после выписки")
+    form.get_by_label("Какая помощь нужна от ТЦСО").select_option(label="Надомное социальное обслуживание")
+    form.get_by_label("Что нужно знать ТЦСО").fill("Выписка в пятницу, ключи у сына")
+    form.get_by_role("button", name="Передать в ТЦСО").click()
+    expect(page.get_by_test_id("handoff")).to_have_attribute("data-status", "requested")
+    expect(page.get_by_test_id("handoff-status")).to_have_text("отправлено, ждёт ТЦСО")
+    handoff = Handoff.objects.get()
+    assert HelpRequest.objects.get(pk=handoff.request_id).intake_channel == "case"
+    page.get_by_role("button", name="Выйти").click()
+
+    login(dispatcher)
+    page.get_by_role("link", name="Из больниц").click()
+    row = page.get_by_test_id("handoff-row")
+    expect(row).to_contain_text("Соколова Мария Петровна")
+    expect(row).to_contain_text("ГКБ № 1")
+    row.get_by_role("link", name=f"№ {handoff.request_id}").click()
+    expect(page.get_by_test_id("intake-channel")).to_have_text("из маршрута помощи")
+    page.get_by_role("button", name="Принять в работу ТЦСО").click()
+    page.get_by_role("button", name="Выйти").click()
+
+    login(ward.coordinator)
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    expect(page.get_by_test_id("handoff-status")).to_have_text("принято ТЦСО")
+    expect(page.get_by_test_id("step-handoff")).to_contain_text("ТЦСО: принято ТЦСО")
+    assert csp_violations == []
