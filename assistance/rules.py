@@ -41,8 +41,18 @@ def registered_here(user: User, help_request: Any) -> bool:
     return own is not None and Worker.objects.filter(user_id=help_request.created_by_id, organisation_id=own).exists()
 
 
-# Roles that see every TCSO's requests; a dispatcher sees his own TCSO's.
-citywide_request_roles = role_is(Role.OPERATOR, Role.SUPERVISOR, Role.COORDINATOR, Role.NAVIGATOR)
+@rules.predicate
+def citizen_card_open_to_user(user: User, help_request: Any) -> bool:
+    """The user may open the card of the request's citizen (``True`` for "some request": lists ask first)."""
+    if help_request is None:
+        return True
+    return bool(user.is_authenticated and user.has_perm("people.view_person", help_request.person))  # type: ignore[attr-defined]
+
+
+# Roles that see every TCSO's requests; a dispatcher sees his own TCSO's; a hospital coordinator or a
+# personal assistant the requests of the citizens whose cards a relation opens to them (people.relations).
+citywide_request_roles = role_is(Role.OPERATOR, Role.SUPERVISOR)
+related_request_roles = role_is(Role.COORDINATOR, Role.NAVIGATOR)
 request_in_own_tcso = of_own_organisation("tcso_id")
 tcso_dispatcher = is_dispatcher & request_in_own_tcso
 
@@ -50,7 +60,10 @@ rules.add_perm(
     "assistance.create_request",
     role_is(Role.OPERATOR, Role.DISPATCHER, Role.COORDINATOR, Role.NAVIGATOR, Role.SUPERVISOR),
 )
-rules.add_perm("assistance.view_request", citywide_request_roles | tcso_dispatcher)
+rules.add_perm(
+    "assistance.view_request",
+    citywide_request_roles | tcso_dispatcher | (related_request_roles & citizen_card_open_to_user),
+)
 rules.add_perm("assistance.view_queue", is_dispatcher | is_supervisor)
 # The whole city's queue (every TCSO), not one's own TCSO's.
 rules.add_perm("assistance.view_all_queues", is_supervisor)

@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 
 from assistance import workflow
 from assistance.models import Assignment, HelpRequest, Status
-from assistance.rules import citywide_request_roles
+from assistance.rules import citywide_request_roles, related_request_roles
 from core.permissions import is_dispatcher, own_organisation_id
 from core.roles import Role
 from core.validators import MAX_ID
 from directory.models import Organisation, Worker
+from people.selectors import visible_people
 
 
 def own_tcso(user: User) -> Organisation | None:
@@ -175,12 +176,15 @@ def suggestions_for(help_request: HelpRequest, limit: int = 5) -> list[Suggestio
 
 def visible_requests(user: User) -> QuerySet[HelpRequest]:
     """The "assistance.view_request" rule (assistance/rules.py) as a query: city-wide roles see all, a
-    dispatcher his TCSO's, everyone else none (field workers see their tasks on their own page)."""
+    dispatcher his TCSO's, a coordinator or personal assistant those of the citizens whose cards they may
+    open, everyone else none (field workers see their tasks on their own page)."""
     if citywide_request_roles.test(user):
         return HelpRequest.objects.all()
     own = own_organisation_id(user)
     if is_dispatcher.test(user) and own is not None:
         return HelpRequest.objects.filter(tcso_id=own)
+    if related_request_roles.test(user):
+        return HelpRequest.objects.filter(person__in=visible_people(user))
     return HelpRequest.objects.none()
 
 

@@ -119,7 +119,7 @@ MATRIX = [
         "request page",
         "get",
         lambda f: reverse("assistance:request", args=[f.help_request.pk]),
-        {"operator", "supervisor", "coordinator", "navigator", "dispatcher"},
+        {"operator", "supervisor", "dispatcher"},
     ),
     ("my tasks", "get", lambda f: reverse("assistance:field_tasks"), FIELD_WORKERS),
     (
@@ -468,14 +468,14 @@ API_GRID = {
     #                                    admin super oper disp disp2 socw vol  vol2 coord psych navig tele anon
     "POST /requests":                   (403,  201,  201, 201, 422,  403, 403, 403, 422,  403,  422,  403, 401),
     "GET /requests":                    (403,  200,  200, 200, 200,  403, 403, 403, 200,  403,  200,  403, 401),
-    "GET /requests/{new}":              (403,  200,  200, 200, 404,  403, 403, 403, 200,  403,  200,  403, 401),
-    "GET /requests/{volunteer's task}": (403,  200,  200, 200, 404,  403, 403, 403, 200,  403,  200,  403, 401),
-    "GET /requests/{away TCSO's}":      (403,  200,  200, 404, 200,  403, 403, 403, 200,  403,  200,  403, 401),
-    "transitions: new → accepted":      (403,  200,  403, 200, 404,  404, 404, 404, 403,  403,  403,  403, 401),
-    "transitions: accepted → assigned": (403,  200,  403, 200, 404,  404, 404, 404, 403,  403,  403,  403, 401),
-    "transitions: new → cancelled":     (403,  200,  200, 200, 404,  404, 404, 404, 403,  403,  403,  403, 401),
-    "transitions: task → in_progress":  (403,  200,  403, 200, 404,  404, 200, 404, 403,  403,  403,  403, 401),
-    "transitions: started → failed":    (403,  200,  403, 200, 404,  404, 200, 404, 403,  403,  403,  403, 401),
+    "GET /requests/{new}":              (403,  200,  200, 200, 404,  403, 403, 403, 404,  403, 404,   403, 401),
+    "GET /requests/{volunteer's task}": (403,  200,  200, 200, 404,  403, 403, 403, 404,  403, 404,   403, 401),
+    "GET /requests/{away TCSO's}":      (403,  200,  200, 404, 200,  403, 403, 403, 404,  403, 404,   403, 401),
+    "transitions: new → accepted":      (403,  200,  403, 200, 404,  404, 404, 404, 404,  403, 404,   403, 401),
+    "transitions: accepted → assigned": (403,  200,  403, 200, 404,  404, 404, 404, 404,  403, 404,   403, 401),
+    "transitions: new → cancelled":     (403,  200,  200, 200, 404,  404, 404, 404, 404,  403, 404,   403, 401),
+    "transitions: task → in_progress":  (403,  200,  403, 200, 404,  404, 200, 404, 404,  403, 404,   403, 401),
+    "transitions: started → failed":    (403,  200,  403, 200, 404,  404, 200, 404, 404,  403, 404,   403, 401),
     "GET /service-types":               (200,  200,  200, 200, 200,  200, 200, 200, 200,  200,  200,  200, 401),
     "POST /cti/calls (ring)":           (403,  403,  403, 403, 403,  403, 403, 403, 403,  403,  403,  200, 401),
     "POST /cti/calls (answer: the operator's call to the dispatcher)":
@@ -583,12 +583,12 @@ PAGE_CALLS = {
 # fmt: off
 PAGE_GRID = {
     #                                        admin super oper disp disp2 socw vol  vol2 coord psych navig tele anon
-    "request page (new request)":           (403,  200,  200, 200, 404,  403, 403, 403, 200,  403,  200,  403, LOGIN),
-    "request page (volunteer's task)":      (403,  200,  200, 200, 404,  403, 403, 403, 200,  403,  200,  403, LOGIN),
-    "move: new → accepted":                 (403,  OK,   NO,  OK,  404,  403, 403, 403, NO,   403,  NO,   403, LOGIN),
-    "move: new → cancelled":                (403,  OK,   OK,  OK,  404,  403, 403, 403, NO,   403,  NO,   403, LOGIN),
-    "assign (new request)":                 (403,  OK,   NO,  OK,  404,  403, 403, 403, NO,   403,  NO,   403, LOGIN),
-    "transfer to the away TCSO":            (403,  OK,   NO,  OK,  404,  403, 403, 403, NO,   403,  NO,   403, LOGIN),
+    "request page (new request)":           (403,  200,  200, 200, 404,  403, 403, 403, 404,  403, 404,   403, LOGIN),
+    "request page (volunteer's task)":      (403,  200,  200, 200, 404,  403, 403, 403, 404,  403, 404,   403, LOGIN),
+    "move: new → accepted":                 (403,  OK,   NO,  OK,  404,  403, 403, 403, 404,  403, 404,  403, LOGIN),
+    "move: new → cancelled":                (403,  OK,   OK,  OK,  404,  403, 403, 403, 404,  403, 404,  403, LOGIN),
+    "assign (new request)":                 (403,  OK,   NO,  OK,  404,  403, 403, 403, 404,  403, 404,  403, LOGIN),
+    "transfer to the away TCSO":            (403,  OK,   NO,  OK,  404,  403, 403, 403, 404,  403, 404,  403, LOGIN),
     "queue: bulk assign (new request)":     (403,  OK,   403, OK,  NOP,  403, 403, 403, 403,  403,  403,  403, LOGIN),
     "queue: auto-assign":                   (403,  403,  403, OK,  NOP,  403, 403, 403, 403,  403,  403,  403, LOGIN),
     "field task page":                      (403,  403,  403, 403, 403,  404, 200, 404, 403,  403,  403,  403, LOGIN),
@@ -774,8 +774,8 @@ LISTS = {
 # fmt: off
 LIST_GRID = {
     #                                admin super oper  disp  disp2  socw   vol   vol2  coord psych navig tele  anon
-    "GET /requests":                (DENY, ALL,  ALL,  HOME, AWAY,  DENY,  DENY, DENY, ALL,  DENY, ALL,  DENY, DENY),
-    "GET /requests?tcso=this TCSO": (DENY, HOME, HOME, HOME, EMPTY, DENY,  DENY, DENY, HOME, DENY, HOME, DENY, DENY),
+    "GET /requests":                (DENY, ALL,  ALL,  HOME, AWAY,  DENY,  DENY, DENY, EMPTY, DENY, EMPTY, DENY, DENY),
+    "GET /requests?tcso=this TCSO": (DENY, HOME, HOME, HOME, EMPTY, DENY,  DENY, DENY, EMPTY, DENY, EMPTY, DENY, DENY),
     "request queue page":           (DENY, ALL,  DENY, HOME, AWAY,  DENY,  DENY, DENY, DENY, DENY, DENY, DENY, DENY),
     "my tasks page":                (DENY, DENY, DENY, DENY, DENY,  EMPTY, MINE, HIS,  DENY, DENY, DENY, DENY, DENY),
 }

@@ -174,12 +174,15 @@ def test_a_coordinator_who_registers_a_citizen_finds_him_at_search_level(client,
     assert "Their card opens to you once your work with them is recorded." in response.content.decode()
 
 
-def test_the_request_page_does_not_link_a_card_the_coordinator_cannot_open(client, town):
+def test_a_coordinator_sees_the_requests_only_of_a_citizen_a_relation_opens(client, town, relation):
     help_request = town.new_request()
     client.force_login(town.coordinator)
-    page = client.get(reverse("assistance:request", args=[help_request.pk])).content.decode()
+    url = reverse("assistance:request", args=[help_request.pk])
+    assert client.get(url).status_code == 404
+    relation(code="test_requests", roles=frozenset({"coordinator"}), **_ward_of(town.coordinator, town.person))
+    page = client.get(url).content.decode()
     assert town.person.full_name in page
-    assert reverse("people:detail", args=[town.person.pk]) not in page
+    assert reverse("people:detail", args=[town.person.pk]) in page
 
 
 # --- with a relation ----------------------------------------------------------------------------------
