@@ -61,7 +61,7 @@ DEMO_USERS = (
         "hospital",
     ),
     DemoUser(
-        "psychologist", Role.PSYCHOLOGIST, "Зайцева", "Ирина", "Михайловна", "Психолог", "psych_service",
+        "psychologist", Role.PSYCHOLOGIST, "Зайцева", "Ирина", "Михайловна", "Медицинский психолог", "hospital",
         skills=("psychology",),
     ),
     DemoUser(
