@@ -27,9 +27,10 @@ from api.idempotency import IDEMPOTENCY_DOC, Answer, run_idempotent
 from api.pagination import limit_param, offset_param
 from api.responses import api_actor, created_answer, dump, idempotent_answer, json_answer
 from api.schemas import BODY_ERRORS, ERRORS, ConflictOut, ErrorOut, one_of
+from assistance.models import ServiceType, Urgency
 from audit import services as audit
 from audit.models import Action
-from cases import selectors, services
+from cases import handoffs, selectors, services
 from cases.api.schemas import (
     AssessmentCreatedOut,
     AssessmentIn,
@@ -38,6 +39,10 @@ from cases.api.schemas import (
     CaseDetailOut,
     CaseListOut,
     CaseOut,
+    HandoffIn,
+    HandoffListOut,
+    HandoffOut,
+    HandoffWithdrawIn,
     ProposalOut,
     StayOut,
     StepListOut,
@@ -46,10 +51,11 @@ from cases.api.schemas import (
     StepsIn,
     assessment_out,
     case_fields,
+    handoff_out,
     stay_out,
     step_out,
 )
-from cases.models import Case, RouteStep
+from cases.models import Case, Handoff, RouteStep
 from core.actor import Actor
 from core.exceptions import ValidationError
 from core.permissions import require
@@ -363,6 +369,88 @@ def assess_needs(request: HttpRequest, case_id: int, payload: AssessmentIn) -> H
             for p in services.proposals_for(case, assessment.needs)
         ]
         return Answer(201, dump(AssessmentCreatedOut(assessment=assessment_out(assessment), proposals=proposals)))
+
+    answer, replayed = run_idempotent(request, action)
+    return idempotent_answer(answer, replayed)
+
+
+# --- hand-offs to the TCSO ------------------------------------------------------------------------
+def _handoffs(case: Case) -> QuerySet[Handoff]:
+    return case.handoffs.select_related("step", "request__service_type", "tcso").order_by("created_at", "pk")
+
+
+@router.get(
+    "/cases/{case_id}/handoffs",
+    response={200: HandoffListOut, 404: ErrorOut, **ERRORS},
+    operation_id="list_case_handoffs",
+    summary="The case's hand-offs to the TCSO",
+)
+def list_handoffs(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Every hand-off of the case, oldest first, with the state the TCSO's work has brought it to."""
+    case = _load(request, case_id)
+    rows = [handoff_out(h) for h in _handoffs(case)]
+    _record_view(api_actor(request), case, "handoffs")
+    return json_answer(200, dump(HandoffListOut(count=len(rows), results=rows)))
+
+
+@router.post(
+    "/cases/{case_id}/handoffs",
+    response={201: HandoffOut, 404: ErrorOut, **BODY_ERRORS, **ERRORS},
+    operation_id="create_case_handoff",
+    summary="Hand a step over to the TCSO of the patient's district",
+    openapi_extra=IDEMPOTENCY_DOC,
+)
+def create_handoff(request: HttpRequest, case_id: int, payload: HandoffIn) -> HttpResponse:
+    """Registers a help request (channel "from a case") for the TCSO serving the patient's district and
+    follows it. Refused (422 on ``consent``) while the patient's consent to share with a TCSO is missing."""
+    case = _load(request, case_id, perm="cases.change_case")
+    actor = api_actor(request)
+
+    def action() -> Answer:
+        step = RouteStep.objects.filter(pk=payload.step_id, case=case).first()
+        if step is None:
+            raise InputError({"step_id": [_("No such step in this case.")]})
+        step.case = case
+        service = ServiceType.objects.filter(code=payload.service_type, is_active=True).first()
+        if service is None:
+            raise InputError({"service_type": [_("No such service in the catalogue.")]})
+        if payload.urgency not in Urgency.values:
+            raise InputError({"urgency": [_("Choose normal or urgent.")]})
+        try:
+            made = handoffs.create_handoff(
+                actor=actor, step=step, service_type=service, details=payload.details, urgency=payload.urgency
+            )
+        except ValidationError as error:
+            raise _refusal(error) from error
+        return Answer(201, dump(handoff_out(_handoffs(case).get(pk=made.pk))))
+
+    answer, replayed = run_idempotent(request, action)
+    return idempotent_answer(answer, replayed)
+
+
+@router.post(
+    "/cases/{case_id}/handoffs/{handoff_id}/withdrawal",
+    response={200: HandoffOut, 404: ErrorOut, 409: ConflictOut, **BODY_ERRORS, **ERRORS},
+    operation_id="withdraw_case_handoff",
+    summary="Withdraw a hand-off (its request is cancelled)",
+    openapi_extra=IDEMPOTENCY_DOC,
+)
+def withdraw_handoff(request: HttpRequest, case_id: int, handoff_id: int, payload: HandoffWithdrawIn) -> HttpResponse:
+    """The hospital withdraws a live hand-off with a reason; the request leaves the TCSO's queue."""
+    case = _load(request, case_id, perm="cases.change_case")
+    actor = api_actor(request)
+
+    def action() -> Answer:
+        handoff = _handoffs(case).filter(pk=handoff_id).first() if 0 < handoff_id <= MAX_ID else None
+        if handoff is None:
+            raise Http404
+        try:
+            handoffs.cancel_handoff(
+                actor=actor, handoff=handoff, reason=payload.reason, expected_version=payload.version
+            )
+        except ValidationError as error:
+            raise _refusal(error) from error
+        return Answer(200, dump(handoff_out(_handoffs(case).get(pk=handoff.pk))))
 
     answer, replayed = run_idempotent(request, action)
     return idempotent_answer(answer, replayed)

@@ -13,7 +13,7 @@ from pydantic import AliasChoices, Field
 from api.schemas import Strict, one_of
 from assistance.api import IdNameOut
 from cases import workflow
-from cases.models import Case, HospitalStay, Need, NeedsAssessment, Responsible, RouteStep, StepKind
+from cases.models import Case, Handoff, HospitalStay, Need, NeedsAssessment, Responsible, RouteStep, StepKind
 from core.validators import MAX_ID
 
 # Most steps one request may add (a route holds at most services.MAX_STEPS_PER_CASE).
@@ -251,4 +251,60 @@ def assessment_out(assessment: NeedsAssessment) -> AssessmentOut:
         note=assessment.note,
         assessed_by=full_name(assessment.assessed_by),
         assessed_at=assessment.assessed_at,
+    )
+
+
+# --- hand-offs to the TCSO ----------------------------------------------------------------------------
+class HandoffIn(Strict):
+    step_id: int = Field(ge=1, le=MAX_ID, description="The route step to hand over (unfinished, not handed over now).")
+    service_type: str = Field(max_length=50, description="Code of the service the TCSO is asked for (the catalogue).")
+    urgency: str = Field(default="normal", max_length=10, json_schema_extra=one_of(["normal", "urgent"]))
+    details: str = Field(default="", max_length=4000, description="What the TCSO should know.")
+
+
+class HandoffWithdrawIn(Strict):
+    reason: str = Field(min_length=1, max_length=500, description="Why the hospital withdraws the hand-off.")
+    version: int = Field(ge=0, le=MAX_VERSION, description="The version of the hand-off the withdrawal is based on.")
+
+
+class HandoffOut(Schema):
+    id: int
+    step_id: int
+    step_title: str
+    request_id: int
+    service_type: str
+    service_name: str
+    tcso: IdNameOut
+    status: str = Field(json_schema_extra=one_of(list(Handoff.Status.values)))
+    status_label: str
+    status_reason: str
+    status_changed_at: datetime.datetime
+    accept_by: datetime.datetime
+    escalated_at: datetime.datetime | None
+    created_at: datetime.datetime
+    version: int
+
+
+class HandoffListOut(Schema):
+    count: int
+    results: list[HandoffOut]
+
+
+def handoff_out(handoff: Handoff) -> HandoffOut:
+    return HandoffOut(
+        id=handoff.pk,
+        step_id=handoff.step_id,
+        step_title=handoff.step.title,
+        request_id=handoff.request_id,
+        service_type=handoff.request.service_type.code,
+        service_name=handoff.request.service_type.name,
+        tcso=IdNameOut(id=handoff.tcso_id, name=handoff.tcso.name),
+        status=handoff.status,
+        status_label=str(handoff.get_status_display()),
+        status_reason=handoff.status_reason,
+        status_changed_at=handoff.status_changed_at,
+        accept_by=handoff.accept_by,
+        escalated_at=handoff.escalated_at,
+        created_at=handoff.created_at,
+        version=handoff.version,
     )

@@ -423,3 +423,67 @@ def test_a_colleague_of_the_same_hospital_withdraws_it_too_but_not_another_hospi
     )
     assert _refresh(handoff).status == Handoff.Status.CANCELLED
     assert _request(handoff).status == "cancelled"
+
+
+# --- the API ------------------------------------------------------------------------------------------
+
+
+def _api(client, user):  # type: ignore[no-untyped-def]
+    from api.models import ApiToken
+    from api.tests.conftest import JsonClient
+
+    return JsonClient(client, ApiToken.issue(user=user, name="test")[1])
+
+
+def test_the_api_hands_over_lists_and_replays_idempotently(client, hand):
+    _consent(hand)
+    api = _api(client, hand.ward.coordinator)
+    url = f"/api/v1/cases/{hand.case.pk}/handoffs"
+    body = {"step_id": hand.step.pk, "service_type": "home_care", "details": "ключи у дочери"}
+    made = api.post(url, body, key="handoff-1")
+    assert made.status_code == 201, made.content
+    data = made.json()
+    assert data["status"] == "requested" and data["tcso"]["id"] == hand.tcso.pk
+    assert HelpRequest.objects.get(pk=data["request_id"]).intake_channel == "case"
+    again = api.post(url, body, key="handoff-1")
+    assert again.status_code == 201 and again.json()["id"] == data["id"]
+    assert Handoff.objects.count() == 1 and HelpRequest.objects.count() == 1
+    listed = api.get(url)
+    assert listed.status_code == 200 and [h["id"] for h in listed.json()["results"]] == [data["id"]]
+    assert AuditEvent.objects.filter(
+        action="view", object_id=str(hand.case.pk), actor_id=hand.ward.coordinator.pk
+    ).exists()
+
+
+def test_the_api_refuses_without_consent_an_unknown_service_and_another_cases_step(client, hand):
+    api = _api(client, hand.ward.coordinator)
+    url = f"/api/v1/cases/{hand.case.pk}/handoffs"
+    refused = api.post(url, {"step_id": hand.step.pk, "service_type": "home_care"})
+    assert refused.status_code == 422 and "consent" in refused.json()["errors"]
+    _consent(hand)
+    unknown = api.post(url, {"step_id": hand.step.pk, "service_type": "no-such"})
+    assert unknown.status_code == 422 and "service_type" in unknown.json()["errors"]
+    huge = api.post(url, {"step_id": 10**30, "service_type": "home_care"})
+    assert huge.status_code == 422
+    assert not Handoff.objects.exists()
+
+
+def test_the_api_withdraws_with_version_and_reason(client, hand):
+    _consent(hand)
+    handoff = _hand_over(hand)
+    api = _api(client, hand.ward.coordinator)
+    url = f"/api/v1/cases/{hand.case.pk}/handoffs/{handoff.pk}/withdrawal"
+    stale = api.post(url, {"reason": "остаётся", "version": handoff.version + 5})
+    assert stale.status_code == 409 and stale.json()["current_version"] == handoff.version
+    done = api.post(url, {"reason": "остаётся в больнице", "version": handoff.version})
+    assert done.status_code == 200 and done.json()["status"] == "cancelled"
+    again = api.post(url, {"reason": "ещё раз", "version": done.json()["version"]})
+    assert again.status_code == 422
+
+
+def test_the_api_answers_another_hospital_404_and_a_dispatcher_403(client, hand):
+    _consent(hand)
+    _hand_over(hand)
+    url = f"/api/v1/cases/{hand.case.pk}/handoffs"
+    assert _api(client, hand.ward.stranger).get(url).status_code == 404
+    assert _api(client, hand.dispatcher).get(url).status_code == 403

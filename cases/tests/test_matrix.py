@@ -220,11 +220,27 @@ API_ROWS: list[Row] = [
      (200, 200, N, F, F, F, F, F, F, F, F, F, U)),
     ("API: record needs", "post", lambda c: f"{API}/{c.pk}/assessments", lambda c: {"needs": ["documents"]},
      (201, 201, N, F, F, F, F, F, F, F, F, F, U)),
+    ("API: hand-offs", "get", lambda c: f"{API}/{c.pk}/handoffs", None,
+     (200, 200, N, 200, 200, F, F, F, F, F, F, F, U)),
+    ("API: hand over", "post", lambda c: f"{API}/{_ready_to_hand(c).pk}/handoffs",
+     lambda c: {"step_id": _fresh_step(c).pk, "service_type": _service().code},
+     (201, 201, N, F, F, F, F, F, F, F, F, F, U)),
+    ("API: withdraw a hand-off", "post", lambda c: f"{API}/{c.pk}/handoffs/{_live_handoff(c).pk}/withdrawal",
+     lambda c: {"version": 1, "reason": "остаётся в больнице"},
+     (200, 200, N, F, F, F, F, F, F, F, F, F, U)),
 ]  # fmt: skip
 
 MATRIX_ROWS = {name for name, *_rest in ROWS + API_ROWS}
 PERMISSIONS_COVERED = {
-    "cases.view_case": ["worklist", "case page", "print the route", "API: list cases", "API: a case", "API: the route"],
+    "cases.view_case": [
+        "worklist",
+        "case page",
+        "print the route",
+        "API: list cases",
+        "API: a case",
+        "API: the route",
+        "API: hand-offs",
+    ],
     "cases.open_case": ["find a patient", "open a case form", "API: open a case"],
     "cases.change_case": [
         "record needs",
@@ -246,6 +262,8 @@ PERMISSIONS_COVERED = {
         "cancel a restoration",
         "hand over to the TCSO",
         "withdraw a hand-off",
+        "API: hand over",
+        "API: withdraw a hand-off",
     ],
     "cases.see_cases_tab": ["cases tab of the card"],
     "cases.view_crises": ["crisis list"],
