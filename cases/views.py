@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import selectors, services, views_crisis, workflow
+from cases.feedback import report, report_form
 from cases.forms import AssessmentForm, CloseForm, MoveForm, OpenCaseForm, StayForm, StepForm
 from cases.models import Case, RouteStep
 from cases.views_family import family_context
@@ -21,15 +22,6 @@ from core.permissions import require
 from people import selectors as people_selectors
 from people import services as people_services
 from people.selectors import get_visible_person
-
-
-def _report(request: HttpRequest, error: ValidationError | ConcurrentEditError) -> None:
-    if isinstance(error, ConcurrentEditError):
-        messages.error(request, str(error.message))
-        return
-    for problems in error.message_dict.values():
-        for problem in problems:
-            messages.error(request, problem)
 
 
 def _stay(data: dict[str, Any]) -> services.StayDetails:
@@ -141,7 +133,7 @@ def assess(request: HttpRequest, pk: int) -> HttpResponse:
             note=form.cleaned_data["note"],
         )
     except ValidationError as error:
-        _report(request, error)
+        report(request, error)
     else:
         if assessment.needs:
             messages.success(request, _("Needs recorded. Check the proposed steps and add them to the route."))
@@ -179,7 +171,7 @@ def accept_proposals(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         added = services.add_steps(actor=Actor.from_request(request), case=case, steps=chosen)
     except ValidationError as error:
-        _report(request, error)
+        report(request, error)
     else:
         messages.success(request, _("Steps added to the route: %(n)d.") % {"n": len(added)})
     return redirect("cases:detail", pk)
@@ -190,9 +182,7 @@ def add_step(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.get_visible_case(request.user, pk, perm="cases.change_case")
     form = StepForm(request.POST)
     if not form.is_valid():
-        for problems in form.errors.values():
-            for problem in problems:
-                messages.error(request, str(problem))
+        report_form(request, form)
         return redirect("cases:detail", pk)
     data = form.cleaned_data
     step = services.NewStep(
@@ -201,7 +191,7 @@ def add_step(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.add_steps(actor=Actor.from_request(request), case=case, steps=[step])
     except ValidationError as error:
-        _report(request, error)
+        report(request, error)
     else:
         messages.success(request, _("Step added."))
     return redirect("cases:detail", pk)
@@ -226,7 +216,7 @@ def move_step(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
             reason=data["reason"],
         )
     except (ValidationError, ConcurrentEditError) as error:
-        _report(request, error)
+        report(request, error)
     else:
         messages.success(
             request, _("Step “%(title)s”: %(status)s.") % {"title": step.title, "status": step.get_status_display()}
@@ -251,7 +241,7 @@ def update_stay(request: HttpRequest, pk: int) -> HttpResponse:
             expected_version=data["version"],
         )
     except (ValidationError, ConcurrentEditError) as error:
-        _report(request, error)
+        report(request, error)
     else:
         messages.success(request, _("The stay is saved."))
     return redirect("cases:detail", pk)
@@ -273,7 +263,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
             expected_version=form.cleaned_data["version"],
         )
     except (ValidationError, ConcurrentEditError) as error:
-        _report(request, error)
+        report(request, error)
     else:
         messages.success(request, _("Case № %(n)s closed.") % {"n": case.pk})
     return redirect("cases:detail", pk)

@@ -10,17 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import crisis, selectors
+from cases.feedback import report, report_form
 from cases.forms import CrisisForm, EndCrisisForm
 from cases.models import Case, CrisisAlert
 from core.actor import Actor
 from core.exceptions import ValidationError
 from core.permissions import require
-
-
-def _report(request: HttpRequest, error: ValidationError) -> None:
-    for problems in error.message_dict.values():
-        for problem in problems:
-            messages.error(request, problem)
 
 
 def elapsed(minutes: int) -> str:
@@ -66,14 +61,12 @@ def mark(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.get_visible_case(request.user, pk, perm="cases.change_case")
     form = CrisisForm(request.POST)
     if not form.is_valid():
-        for problems in form.errors.values():
-            for problem in problems:
-                messages.error(request, str(problem))
+        report_form(request, form)
         return redirect("cases:detail", pk)
     try:
         alert = crisis.mark_crisis(actor=Actor.from_request(request), case=case, note=form.cleaned_data["note"])
     except ValidationError as error:
-        _report(request, error)
+        report(request, error)
     else:
         told = ", ".join(crisis.person_name(user) for user in crisis.recipients(case))
         time = timezone.localtime(alert.raised_at).strftime("%H:%M")
@@ -110,7 +103,7 @@ def answer(request: HttpRequest, alert_pk: int) -> HttpResponse:
     try:
         crisis.answer_crisis(actor=Actor.from_request(request), alert=alert)
     except ValidationError as error:
-        _report(request, error)
+        report(request, error)
     else:
         messages.success(
             request,
@@ -132,14 +125,12 @@ def end(request: HttpRequest, alert_pk: int) -> HttpResponse:
     back_to_case = request.POST.get("back") == "case" and request.user.has_perm("cases.view_case", alert.case)
     form = EndCrisisForm(request.POST)
     if not form.is_valid():
-        for problems in form.errors.values():
-            for problem in problems:
-                messages.error(request, str(problem))
+        report_form(request, form)
     else:
         try:
             crisis.end_crisis(actor=Actor.from_request(request), alert=alert, outcome=form.cleaned_data["outcome"])
         except ValidationError as error:
-            _report(request, error)
+            report(request, error)
         else:
             messages.success(request, _("The crisis on case № %(n)s is over.") % {"n": alert.case_id})
     return redirect("cases:detail", alert.case_id) if back_to_case else redirect("cases:crises")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import documents, family, selectors
+from cases.feedback import report, report_form
 from cases.forms import (
     ApplicationForm,
     CancelRestorationForm,
@@ -61,21 +62,6 @@ def _back(case: Case, section: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("cases:detail", args=[case.pk]) + (f"#{section}" if section else ""))
 
 
-def _report(request: HttpRequest, error: ValidationError | ConcurrentEditError) -> None:
-    if isinstance(error, ConcurrentEditError):
-        messages.error(request, str(error.message))
-        return
-    for problems in error.message_dict.values():
-        for problem in problems:
-            messages.error(request, problem)
-
-
-def _form_problems(request: HttpRequest, form: forms.Form) -> None:
-    for problems in form.errors.values():
-        for problem in problems:
-            messages.error(request, str(problem))
-
-
 def _case(request: HttpRequest, pk: int) -> Case:
     return selectors.get_visible_case(request.user, pk, perm="cases.change_case")
 
@@ -86,7 +72,7 @@ def record_consent(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConsentForm(request.POST)
     section = "relatives" if request.POST.get("scope") == Consent.Scope.CONTACT_RELATIVES else ""
     if not form.is_valid():
-        _form_problems(request, form)
+        report_form(request, form)
         return _back(case, section)
     try:
         consent = family.record_consent(
@@ -96,7 +82,7 @@ def record_consent(request: HttpRequest, pk: int) -> HttpResponse:
             evidence=form.cleaned_data["evidence"],
         )
     except ValidationError as error:
-        _report(request, error)
+        report(request, error)
     else:
         messages.success(request, _("Consent recorded: %(scope)s.") % {"scope": consent.get_scope_display()})
     return _back(case, section)
@@ -109,7 +95,7 @@ def log_call(request: HttpRequest, pk: int) -> HttpResponse:
     known = "contact" in request.POST
     form: forms.Form = ContactCallForm(request.POST) if known else NewCallForm(request.POST)
     if not form.is_valid():
-        _form_problems(request, form)
+        report_form(request, form)
         return _back(case, "relatives")
     data = form.cleaned_data
     contact = ContactPerson.objects.filter(pk=data["contact"]).first() if known else None
@@ -129,7 +115,7 @@ def log_call(request: HttpRequest, pk: int) -> HttpResponse:
             add_to_contacts=data.get("add_to_contacts", False),
         )
     except ValidationError as error:
-        _report(request, error)
+        report(request, error)
     else:
         messages.success(
             request,
@@ -146,7 +132,7 @@ def start_restoration(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     form = StartRestorationForm(request.POST, documents=case.person.documents.all())
     if not form.is_valid():
-        _form_problems(request, form)
+        report_form(request, form)
         return _back(case, "documents")
     data = form.cleaned_data
     document = case.person.documents.filter(pk=data["document"]).first() if data["document"] else None
@@ -155,7 +141,7 @@ def start_restoration(request: HttpRequest, pk: int) -> HttpResponse:
             actor=Actor.from_request(request), case=case, kind=data["kind"], document=document, note=data["note"]
         )
     except ValidationError as error:
-        _report(request, error)
+        report(request, error)
     else:
         messages.success(request, _("Restoring started: %(document)s.") % {"document": restoration.document})
     return _back(case, "documents")
@@ -179,7 +165,7 @@ def record_application(request: HttpRequest, pk: int, restoration_pk: int) -> Ht
     restoration = _restoration(case, restoration_pk)
     form = ApplicationForm(request.POST)
     if not form.is_valid():
-        _form_problems(request, form)
+        report_form(request, form)
         return _back(case, "documents")
     data = form.cleaned_data
     try:
@@ -192,7 +178,7 @@ def record_application(request: HttpRequest, pk: int, restoration_pk: int) -> Ht
             expected_version=data["version"],
         )
     except (ValidationError, ConcurrentEditError) as error:
-        _report(request, error)
+        report(request, error)
     else:
         messages.success(request, _("Application recorded: %(document)s.") % {"document": restoration.document})
     return _back(case, "documents")
@@ -204,7 +190,7 @@ def record_receipt(request: HttpRequest, pk: int, restoration_pk: int) -> HttpRe
     restoration = _restoration(case, restoration_pk)
     form = ReceiptForm(request.POST)
     if not form.is_valid():
-        _form_problems(request, form)
+        report_form(request, form)
         return _back(case, "documents")
     data = form.cleaned_data
     try:
@@ -216,7 +202,7 @@ def record_receipt(request: HttpRequest, pk: int, restoration_pk: int) -> HttpRe
             expected_version=data["version"],
         )
     except (ValidationError, ConcurrentEditError) as error:
-        _report(request, error)
+        report(request, error)
     else:
         messages.success(request, _("Document received: %(document)s.") % {"document": restoration.document})
     return _back(case, "documents")
@@ -228,7 +214,7 @@ def cancel_restoration(request: HttpRequest, pk: int, restoration_pk: int) -> Ht
     restoration = _restoration(case, restoration_pk)
     form = CancelRestorationForm(request.POST)
     if not form.is_valid():
-        _form_problems(request, form)
+        report_form(request, form)
         return _back(case, "documents")
     try:
         documents.cancel_restoration(
@@ -238,7 +224,7 @@ def cancel_restoration(request: HttpRequest, pk: int, restoration_pk: int) -> Ht
             expected_version=form.cleaned_data["version"],
         )
     except (ValidationError, ConcurrentEditError) as error:
-        _report(request, error)
+        report(request, error)
     else:
         messages.success(request, _("Restoring stopped: %(document)s.") % {"document": restoration.document})
     return _back(case, "documents")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import handoffs, selectors
+from cases.feedback import report, report_form
 from cases.forms import HandoffForm, WithdrawHandoffForm
 from cases.models import Case, Handoff, RouteStep
 from core.actor import Actor
@@ -41,24 +42,13 @@ def handoff_context(case: Case, user: Any, can_change: bool) -> dict[str, Any]:
     }
 
 
-def _report(request: HttpRequest, error: ValidationError | ConcurrentEditError) -> None:
-    if isinstance(error, ConcurrentEditError):
-        messages.error(request, str(error.message))
-        return
-    for problems in error.message_dict.values():
-        for problem in problems:
-            messages.error(request, problem)
-
-
 @require_POST
 def hand_over(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.get_visible_case(request.user, pk, perm="cases.change_case")
     steps = _open_steps(case)
     form = HandoffForm(request.POST, steps=[(s.pk, s.title) for s in steps])
     if not form.is_valid():
-        for problems in form.errors.values():
-            for problem in problems:
-                messages.error(request, str(problem))
+        report_form(request, form)
         return redirect("cases:detail", pk)
     step = next(s for s in steps if s.pk == form.cleaned_data["step"])
     step.case = case
@@ -71,7 +61,7 @@ def hand_over(request: HttpRequest, pk: int) -> HttpResponse:
             urgency=form.cleaned_data["urgency"],
         )
     except ValidationError as error:
-        _report(request, error)
+        report(request, error)
     else:
         messages.success(
             request,
@@ -87,9 +77,7 @@ def withdraw(request: HttpRequest, pk: int, handoff_pk: int) -> HttpResponse:
     handoff = get_object_or_404(Handoff.objects.select_related("case"), pk=handoff_pk, case=case)
     form = WithdrawHandoffForm(request.POST)
     if not form.is_valid():
-        for problems in form.errors.values():
-            for problem in problems:
-                messages.error(request, str(problem))
+        report_form(request, form)
         return redirect("cases:detail", pk)
     try:
         handoffs.cancel_handoff(
@@ -99,7 +87,7 @@ def withdraw(request: HttpRequest, pk: int, handoff_pk: int) -> HttpResponse:
             expected_version=form.cleaned_data["version"],
         )
     except (ValidationError, ConcurrentEditError) as error:
-        _report(request, error)
+        report(request, error)
     else:
         messages.success(
             request, _("The hand-off is withdrawn; request № %(n)s is cancelled.") % {"n": handoff.request_id}

@@ -1,0 +1,25 @@
+"""How the case pages tell the user what went wrong: a service's refusal or a form's problems, as messages
+on the page the user is sent back to."""
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest
+
+from core.exceptions import ConcurrentEditError, ValidationError
+
+
+def report(request: HttpRequest, error: ValidationError | ConcurrentEditError) -> None:
+    """A refusal of a service (per field or for the whole action) or a stale edit."""
+    if isinstance(error, ConcurrentEditError):
+        messages.error(request, str(error.message))
+        return
+    for problems in error.message_dict.values():
+        for problem in problems:
+            messages.error(request, problem)
+
+
+def report_form(request: HttpRequest, form: forms.Form) -> None:
+    """What a form found wrong with its input."""
+    for problems in form.errors.values():
+        for problem in problems:
+            messages.error(request, str(problem))
