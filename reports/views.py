@@ -9,6 +9,12 @@ from directory.models import Organisation
 from reports import figures
 from reports.forms import DashboardFilters
 from reports.periods import period
+from reports.rules import is_coordinator
+
+
+def _own_organisation(user: User) -> Organisation | None:
+    worker = getattr(user, "worker", None)
+    return worker.organisation if worker is not None else None
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -28,13 +34,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         tcso = filters.cleaned_data.get("tcso")
     else:
         tcso = own_tcso(user)
-        if tcso is None:
+        # A dispatcher of no TCSO, or a coordinator of no hospital, has nothing of his own to count.
+        if tcso is None and not (is_coordinator.test(user) and _own_organisation(user) is not None):
             raise PermissionDenied
     when = period(filters.cleaned_data.get("period") or "today")
     context = {
         "panels": figures.panels(user, tcso, when),
         "period": when,
         "tcso": tcso,
+        # What the figures cover, for the heading: the TCSO chosen, a coordinator's hospital, or the city.
+        "scope_name": tcso or (_own_organisation(user) if not city else None),
         "tcsos": Organisation.objects.filter(kind=Organisation.Kind.TCSO).order_by("name") if city else [],
     }
     return render(request, "reports/dashboard.html", context)

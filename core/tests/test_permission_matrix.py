@@ -806,7 +806,8 @@ DASHBOARD_GRID = {
 
 @pytest.mark.parametrize(("name", "role", "expected"), cells(DASHBOARD_GRID))
 def test_dashboard_scope_matrix(client, world, name, role, expected):
-    """Supervisors and the call centre see the city or the TCSO they choose; a dispatcher his own."""
+    """Supervisors and the call centre see the city or the TCSO they choose; a dispatcher his own; a
+    coordinator of no hospital (this world's) nothing: 403 (his own hospital's: reports/tests)."""
     query = {"tcso": world.away_tcso.pk} if "away" in name else {}
     response = as_role(client, world, role).get(reverse("reports:dashboard"), query)
     if expected == LOGIN:

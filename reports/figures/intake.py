@@ -32,7 +32,9 @@ def call_figures(interactions: QuerySet[Interaction], when: Period) -> CallFigur
     return CallFigures(received=counts["all"], with_request=counts["with_request"])
 
 
-def panel(user: User, tcso: Organisation | None, when: Period) -> Panel:
+def panel(user: User, tcso: Organisation | None, when: Period) -> Panel | None:
+    if not user.has_perm("intake.view_interaction"):
+        return None  # a role that sees no calls (a hospital coordinator) gets no call-centre panel
     calls = visible_interactions(user)
     if tcso is not None:
         # A call belongs to the TCSO serving the caller's district; an anonymous call to none.

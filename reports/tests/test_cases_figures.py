@@ -292,3 +292,20 @@ def test_the_dashboard_shows_no_cases_section_to_a_dispatcher(client, town):
     client.force_login(town.dispatcher)
     html = client.get(reverse("reports:dashboard")).content.decode()
     assert 'data-testid="cases-figures"' not in html
+
+
+def test_a_coordinator_opens_the_dashboard_of_their_hospital_without_the_call_centre(client, hospitals):
+    client.force_login(hospitals.coordinator)
+    response = client.get(reverse("reports:dashboard"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "ГКБ № 1" in html.split("</h1>")[0]
+    assert 'data-figure="cases-helped">2<' in html
+    assert 'data-figure="cases-handoffs">2<' in html
+    assert 'data-testid="cases-hospitals"' not in html
+    assert "calls" not in [p.cards.split("/")[-1].removesuffix(".html").strip("_") for p in response.context["panels"]]
+
+
+def test_a_coordinator_of_no_hospital_gets_no_dashboard(client, make_user):
+    client.force_login(make_user(Role.COORDINATOR))
+    assert client.get(reverse("reports:dashboard")).status_code == 403
