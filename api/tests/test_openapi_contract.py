@@ -5,8 +5,8 @@
 then it changes only on purpose, in the commit that changes the API, which says why (issue 11: ids,
 versions and offsets state their bounds, text fields their enumerations, bodies their 400/413/415
 answers; the CTI webhook says that only the telephony's service account may post to it; issue 12: the
-endpoints of hospital cases, their route of help, needs assessments and hand-offs to the TCSO, added beside the others). Paths,
-parameters, request bodies, answers and component schemas must match.
+endpoints of hospital cases, their route of help, needs assessments and hand-offs to the TCSO, added
+beside the others). Paths, parameters, request bodies, answers and component schemas must match.
 """
 
 import json
