@@ -166,6 +166,8 @@ def close_case(*, actor: Actor, case: Case, outcome: str, note: str, expected_ve
     if outcome not in Case.Outcome.values:
         raise ValidationError({"outcome": _("Choose how the case ended.")})
     note = _text(note, "outcome_note", limit=500)
+    if case.crises.filter(ended_at__isnull=True).exists():
+        raise ValidationError({"__all__": _("A crisis is open on this case: end it before closing the case.")})
     unfinished = list(case.steps.filter(status__in=[RouteStep.Status.PLANNED, RouteStep.Status.IN_PROGRESS]))
     if unfinished:
         titles = ", ".join(f"«{step.title}»" for step in unfinished[:5])

@@ -395,3 +395,15 @@ def test_a_supervisor_sees_the_crisis_on_the_case_page_but_no_forms(ward, team):
     page = client.get(reverse("cases:detail", args=[team.case.pk]), headers=EN).content.decode()
     assert 'data-testid="crisis-banner"' in page and "говорит, что не хочет жить" in page
     assert 'data-testid="end-crisis-form"' not in page and 'data-testid="mark-crisis-form"' not in page
+
+
+def test_a_case_with_an_open_crisis_cannot_be_closed(ward):
+    from cases.models import CrisisAlert
+
+    case = open_case(ward)
+    CrisisAlert.objects.create(case=case, note="плачет", raised_by=ward.coordinator)
+    with pytest.raises(ValidationError) as error, translation.override("en"):
+        services.close_case(actor=Actor(ward.coordinator), case=case, outcome="helped", note="", expected_version=1)
+    assert "A crisis is open" in error.value.messages[0]
+    case.refresh_from_db()
+    assert case.is_open
