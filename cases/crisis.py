@@ -7,9 +7,7 @@ hospital is on duty, and the first to take the crisis answers it.
 """
 
 from django.contrib.auth.models import User
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -17,12 +15,11 @@ from django.utils.translation import gettext as _
 from audit import services as audit
 from audit.models import Action
 from cases.models import Case, CrisisAlert
+from cases.staff import address_of, psychologists_of, supervisors_for
 from core.actor import Actor
 from core.exceptions import ValidationError
 from core.permissions import require
-from core.roles import Role
-from core.validators import clean_text, try_normalise_phone
-from directory.models import Organisation
+from core.validators import clean_text
 from notify import services as notify
 from notify.models import Channel
 
@@ -65,53 +62,12 @@ def person_name(user: User | None) -> str:
 # --- who is told ------------------------------------------------------------------------------------
 
 
-def _staff(role: str) -> QuerySet[User]:
-    return User.objects.filter(is_active=True, groups__name=role).select_related("worker").distinct()
-
-
-def psychologists_of(hospital_id: int) -> QuerySet[User]:
-    """The hospital's active psychologists: its on-duty team until rosters exist."""
-    return _staff(Role.PSYCHOLOGIST).filter(worker__organisation_id=hospital_id, worker__is_active=True)
-
-
-def supervisors_for(hospital_id: int) -> QuerySet[User]:
-    """The hospital's own supervisors, or the city's (of no hospital) when it has none."""
-    own = _staff(Role.SUPERVISOR).filter(worker__organisation_id=hospital_id, worker__is_active=True)
-    if own.exists():
-        return own
-    # The same people ``cases.rules.citywide_supervisor`` lets see every hospital.
-    return _staff(Role.SUPERVISOR).filter(
-        Q(worker__isnull=True)
-        | Q(worker__organisation__isnull=True)
-        | ~Q(worker__organisation__kind=Organisation.Kind.HOSPITAL)
-    )
-
-
 def recipients(case: Case) -> list[User]:
     """Everyone a crisis on ``case`` is told to, each once, psychologists first."""
     seen: dict[int, User] = {}
     for user in [*psychologists_of(case.organisation_id), *supervisors_for(case.organisation_id)]:
         seen.setdefault(user.pk, user)
     return list(seen.values())
-
-
-def address_of(user: User) -> tuple[str, str]:
-    """(channel, recipient): the e-mail when set, else the worker's phone, else the log under the username.
-
-    An address that does not parse is passed over for the next, so that one bad entry in the directory
-    cannot keep a crisis from being told."""
-    if user.email:
-        try:
-            validate_email(user.email)
-        except ValidationError:
-            pass
-        else:
-            return Channel.EMAIL, user.email
-    worker = getattr(user, "worker", None)
-    phone = try_normalise_phone(worker.public_phone) if worker is not None and worker.public_phone else None
-    if phone is not None:
-        return Channel.SMS, phone
-    return Channel.LOG, user.get_username()
 
 
 def message(alert: CrisisAlert) -> tuple[str, str]:

@@ -16,7 +16,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -27,13 +26,13 @@ from audit import services as audit
 from audit.models import Action
 from cases import selectors, workflow
 from cases.models import Case, Handoff, RouteStep
+from cases.staff import address_of, dispatchers_of, supervisors_for
 from core.actor import Actor
 from core.exceptions import ValidationError
 from core.permissions import require
-from core.roles import Role
 from core.services import save_versioned
 from core.validators import clean_text, format_phone
-from directory.models import Organisation, Worker
+from directory.models import Worker
 from notify import services as notify
 from people.models import Consent
 
@@ -260,39 +259,10 @@ def on_request_moved(
 # --- escalation -------------------------------------------------------------------------------------
 
 
-def _users_with_role(role: str, organisation_ids: list[int]) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True, groups__name=role, worker__organisation_id__in=organisation_ids, worker__is_active=True
-        ).select_related("worker")
-    )
-
-
-def _city_supervisors() -> list[User]:
-    return list(
-        User.objects.filter(is_active=True, groups__name=Role.SUPERVISOR)
-        .filter(Q(worker__isnull=True) | ~Q(worker__organisation__kind=Organisation.Kind.HOSPITAL))
-        .select_related("worker")
-        .distinct()
-    )
-
-
-def staff_address(user: User) -> tuple[str, str]:
-    """Where a notification for a member of staff goes: their e-mail, else their work phone, else the log."""
-    if user.email:
-        return "email", user.email
-    worker = getattr(user, "worker", None)
-    if worker is not None and worker.public_phone:
-        return "sms", worker.public_phone
-    return "log", user.get_username()
-
-
 def escalation_recipients(handoff: Handoff) -> list[User]:
     """The TCSO's dispatchers and the hospital's supervisors (the city's when the hospital has none)."""
-    dispatchers = _users_with_role(Role.DISPATCHER, [handoff.tcso_id])
-    supervisors = _users_with_role(Role.SUPERVISOR, [handoff.case.organisation_id]) or _city_supervisors()
     seen: dict[int, User] = {}
-    for user in [*dispatchers, *supervisors]:
+    for user in [*dispatchers_of(handoff.tcso_id), *supervisors_for(handoff.case.organisation_id)]:
         seen.setdefault(user.pk, user)
     return list(seen.values())
 
@@ -327,7 +297,7 @@ def escalate_overdue(now: datetime.datetime | None = None) -> int:
                     "tcso": handoff.tcso,
                 }
             for user in escalation_recipients(handoff):
-                channel, recipient = staff_address(user)
+                channel, recipient = address_of(user)
                 notify.send(
                     channel=channel,
                     recipient=recipient,

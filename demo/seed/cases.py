@@ -26,7 +26,7 @@ from assistance.models import HelpRequest, ServiceType, Transition
 from assistance.models import Status as RequestStatus
 from assistance.reference import serving_tcso
 from assistance.selectors import field_workers
-from cases import crisis, documents, family, handoffs, selectors, services
+from cases import crisis, documents, family, handoffs, selectors, services, staff
 from cases.models import Case, CrisisAlert, DocumentRestoration, Handoff, RelativeCall, Responsible, StepKind
 from core.actor import Actor
 from core.roles import Role
@@ -420,7 +420,7 @@ def _hospital_psychologist(hospital: Organisation) -> User | None:
     """A psychologist of ``hospital`` to take a crisis. The demo login ``psychologist`` works for the city's
     psychological service, not the hospital, so it may not; when the hospital has none, one without a
     login is made, as the field staff are (there is no business action for making workers)."""
-    existing = crisis.psychologists_of(hospital.pk).order_by("pk").first()
+    existing = staff.psychologists_of(hospital.pk).order_by("pk").first()
     if existing is not None:
         return existing
     group = Group.objects.filter(name=Role.PSYCHOLOGIST).first()

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from assistance.models import Assignment, HelpRequest
 from audit.services import verify_chain
-from cases import crisis
+from cases import staff
 from cases.models import Case, CrisisAlert, DocumentRestoration, Handoff, RelativeCall
 from demo.seed import SeedContext
 from demo.seed import cases as cases_step
@@ -106,7 +106,7 @@ def test_the_demo_shows_every_flow_of_issue_12_and_a_second_run_adds_nothing() -
     assert 11 <= (now - open_alert.raised_at).total_seconds() / 60 <= 13
     ended = CrisisAlert.objects.select_related("case").get(ended_at__isnull=False)
     assert ended.minutes_to_answer == 9 and ended.outcome
-    assert ended.answered_by in crisis.psychologists_of(ended.case.organisation_id)
+    assert ended.answered_by in staff.psychologists_of(ended.case.organisation_id)
     assert ended.case_id != open_alert.case_id
 
     assert "5 hand-offs" in output and "2 crises" in output
