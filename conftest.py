@@ -41,6 +41,15 @@ def journal_outside(settings: object, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture(autouse=True)
+def notes_key_outside(settings: object, tmp_path_factory: pytest.TempPathFactory) -> object:
+    """Each test's key of the psychologists' notes is its own file, never the developer's keys/."""
+    folder = tmp_path_factory.getbasetemp() / "notes" / uuid.uuid4().hex
+    settings.OPORA_NOTES_KEY = ""  # type: ignore[attr-defined]
+    settings.OPORA_NOTES_KEY_FILE = folder / "notes_key"  # type: ignore[attr-defined]
+    return folder
+
+
+@pytest.fixture(autouse=True)
 def _fresh_reference_caches() -> object:
     """Per-process reference caches (core.refcache) must not carry rows of a rolled-back test."""
     from core.refcache import clear_all

@@ -65,6 +65,19 @@ def answered_it(user: User, alert: Any) -> bool:
     return alert is None or (alert.answered_by_id is not None and alert.answered_by_id == user.pk)
 
 
+@rules.predicate
+def psychologists_step_at_own_organisation(user: User, step: Any) -> bool:
+    """A route step the psychologists answer for, on a case of the user's own hospital (``True`` for "some step")."""
+    if step is None:
+        return True
+    own = own_organisation_id(user)
+    return own is not None and step.responsible == "psychologist" and step.case.organisation_id == own
+
+
+# The psychological service finishes the route's psychologist's steps from its own pages (a consultation
+# held answers one); every other step, and every other change of the case, stays the coordinator's.
+rules.add_perm("cases.move_psychologist_step", is_psychologist & psychologists_step_at_own_organisation)
+
 # Until duty rosters exist, the hospital's psychologists are its on-duty team: any of them takes a crisis.
 rules.add_perm("cases.answer_crisis", is_psychologist & alert_at_own_organisation)
 rules.add_perm("cases.end_crisis", is_coordinator & alert_at_own_organisation | is_psychologist & answered_it)

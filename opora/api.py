@@ -13,6 +13,7 @@ import assistance.api
 import cases.api
 import intake.api
 import people.api
+import psych.api
 from api.auth import TokenAuth
 from api.docs import StrictCspSwagger
 from api.errors import install_handlers
@@ -43,6 +44,7 @@ install_handlers(api)
 api.add_router("/", people.api.router)
 api.add_router("/", assistance.api.router)
 api.add_router("/", cases.api.router)
+api.add_router("/", psych.api.router)
 api.add_router("/cti", intake.api.router)
 
 

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "assistance",
     "intake",
     "cases",
+    "scheduling",
+    "psych",
     "reports",
     "api",
     "accounts",
@@ -276,6 +278,14 @@ OPORA_JOURNAL_HEAD_FILE = Path(
         "OPORA_JOURNAL_HEAD_FILE", BASE_DIR / "keys" / f"journal-head-{_database_label(DATABASES['default'])}.log"
     )
 )
+
+# --- Psychologists' notes ---
+# Session notes and safety plans are encrypted at rest (Fernet: AES-128-CBC with HMAC-SHA256) with a key
+# that is never in the database: OPORA_NOTES_KEY (one or more Fernet keys, comma-separated; the first
+# encrypts, all decrypt, so a key can be rotated), or else the key file, generated on first use (0600, in
+# a 0700 folder) like the journal key. Back it up apart from the database: without it the notes are lost.
+OPORA_NOTES_KEY = os.environ.get("OPORA_NOTES_KEY", "")
+OPORA_NOTES_KEY_FILE = Path(os.environ.get("OPORA_NOTES_KEY_FILE", BASE_DIR / "keys" / "notes_key"))
 
 # Optionally, the chain head also leaves this host by e-mail through the outbox (a mailbox elsewhere,
 # kept by other people): the first head of every so many minutes.

@@ -22,6 +22,7 @@ urlpatterns = [
     path("assistance/", include("assistance.urls")),
     path("intake/", include("intake.urls")),
     path("cases/", include("cases.urls")),
+    path("psych/", include("psych.urls")),
     path("reports/", include("reports.urls")),
     path("api/v1/", public_api_urls()),
     path("account/", account_page.account, name="account"),

@@ -19,12 +19,18 @@ PURGE=$!
 # Hand-offs from hospitals that no TCSO accepted in time are escalated (looked at every 5 minutes).
 "$BIN/python" manage.py escalate_handoffs --loop 300 &
 ESCALATE=$!
+# Clients of the psychological service are reminded of their consultations (looked at every minute), and
+# the slot calendars are kept two months ahead (every hour).
+"$BIN/python" manage.py psych_reminders --loop 60 &
+REMIND=$!
+"$BIN/python" manage.py extend_slots --loop 3600 &
+SLOTS=$!
 # Journal entries are written unsealed (no lock on the request path) and linked into the hash chain
 # here, at a lower CPU priority than the server: sealing can wait a moment, a caller cannot. Its first
 # run generates the journal key (keys/journal_key) and starts the head file; see docs/operations.md.
 nice -n 10 "$BIN/python" manage.py audit_seal --loop 2 &
 SEAL=$!
-trap 'kill "$WORKER" "$SWEEP" "$PURGE" "$ESCALATE" "$SEAL" 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT TERM
+trap 'kill "$WORKER" "$SWEEP" "$PURGE" "$ESCALATE" "$REMIND" "$SLOTS" "$SEAL" 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT TERM
 
 echo "Opora is at http://$BIND/  (Ctrl+C stops the server and the worker)"
 "$BIN/gunicorn" opora.wsgi:application --config python:opora.gunicorn_conf --bind "$BIND"

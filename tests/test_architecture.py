@@ -23,7 +23,10 @@ ALLOWED: dict[str, set[str]] = {
     "assistance": {"core", "directory", "people", "audit", "notify", "api"},
     "intake": {"core", "directory", "people", "assistance", "audit", "api"},
     "cases": {"core", "directory", "people", "assistance", "audit", "notify", "api"},
-    "reports": {"core", "directory", "people", "assistance", "intake", "cases", "audit"},
+    # The slot calendar every programme that books time uses (psych now, navigation next).
+    "scheduling": {"core", "directory", "people", "audit"},
+    "psych": {"core", "directory", "people", "cases", "scheduling", "audit", "notify", "api"},
+    "reports": {"core", "directory", "people", "assistance", "intake", "cases", "scheduling", "psych", "audit"},
     "accounts": {"core", "audit", "notify", "api"},
 }
 TOP = {"demo", "opora"}

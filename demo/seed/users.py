@@ -2,7 +2,7 @@
 and the telephony system's service account.
 
 Created with the ORM: the demo city needs its logins before there is an administrator to make them (the
-admin site), and there are only eleven of them. Existing demo users are left as they are, password
+admin site), and there are only a dozen of them. Existing demo users are left as they are, password
 included. The service account has no password and no worker record: it posts call events with a token
 (``manage.py create_api_token telephony``, or the admin site's action), and nobody logs in as it.
 """
@@ -62,6 +62,12 @@ DEMO_USERS = (
     ),
     DemoUser(
         "psychologist", Role.PSYCHOLOGIST, "Зайцева", "Ирина", "Михайловна", "Медицинский психолог", "hospital",
+        skills=("psychology",),
+    ),
+    # The city's psychological service: onco-psychologists at the outpatient oncology centres, on duty on the
+    # hotlines (the hospital psychologist above answers the hospital's walk-ins and crises).
+    DemoUser(
+        "oncopsychologist", Role.PSYCHOLOGIST, "Миронова", "Алла", "Сергеевна", "Онкопсихолог", "psych_service",
         skills=("psychology",),
     ),
     DemoUser(

@@ -32,3 +32,40 @@ def test_login_search_card_and_form_have_no_serious_violations(page, live_server
     for path in pages:
         page.goto(live_server.url + path)
         assert _serious(page) == [], path
+
+
+def test_the_psychologists_pages_have_no_serious_violations(page, live_server, login):
+    from core.actor import Actor
+    from psych import notes, services
+    from psych.models import HotlineLine
+    from psych.tests.conftest import build_clinic
+
+    clinic = build_clinic()
+    clinic.psychologist.set_password(PASSWORD)
+    clinic.psychologist.save()
+    actor = Actor(clinic.psychologist)
+    waiting = services.register_walk_in(actor=actor, client=services.Client(label="Ольга"))
+    held = services.register_walk_in(actor=actor, client=services.Client(person=clinic.patient))
+    held = services.move(actor=actor, consultation=held, to="in_progress", expected_version=held.version)
+    notes.write_note(actor=actor, consultation=held, text="Запись", expected_version=0)
+    HotlineLine.objects.create(organisation=clinic.hospital, name="Линия", phone="051", round_the_clock=True)
+
+    login(clinic.psychologist)
+    pages = [
+        "/psych/",
+        "/psych/queue/",
+        f"/psych/consultations/{waiting.pk}/",
+        f"/psych/consultations/{held.pk}/",
+        "/psych/consultations/",
+        f"/psych/book/?person={clinic.patient.pk}",
+        "/psych/find/?q=Соколова+Мария",
+        "/psych/groups/",
+        "/psych/groups/new/",
+        "/psych/hotline/",
+        "/psych/hotline/calls/new/",
+        "/psych/hotline/follow-ups/",
+        f"/people/{clinic.patient.pk}/psych/",
+    ]
+    for path in pages:
+        page.goto(live_server.url + path)
+        assert _serious(page) == [], path

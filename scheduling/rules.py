@@ -1,0 +1,12 @@
+"""Who may hold slots: those who book for citizens (psychologists, personal assistants), and overbook."""
+
+import rules
+
+from core.permissions import role_is
+from core.roles import Role
+
+books_for_citizens = role_is(Role.PSYCHOLOGIST, Role.NAVIGATOR)
+
+rules.add_perm("scheduling.book_slot", books_for_citizens)
+# Overbooking is the same people's explicit decision, with a reason, journaled (scheduling.services.book).
+rules.add_perm("scheduling.overbook", books_for_citizens)
