@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from directory.models import District, Okrug, Organisation, Programme, Skill, Worker
+from core.validators import fold_name
+from directory.models import DiagnosisCode, District, Okrug, Organisation, Programme, Skill, Worker
 
 
 @admin.register(Okrug)
@@ -41,3 +44,20 @@ class WorkerAdmin(admin.ModelAdmin):
     search_fields = ["surname", "given_name", "user__username"]
     autocomplete_fields = ["organisation", "user"]
     filter_horizontal = ["districts", "skills"]
+
+
+@admin.register(DiagnosisCode)
+class DiagnosisCodeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "block_code", "is_active"]
+    list_filter = ["is_active", "block_code"]
+    # The name is searched in its folded column: SQLite compares Cyrillic case-sensitively.
+    search_fields = ["code", "name_folded"]
+    raw_id_fields = ["parent"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: DiagnosisCode | None = None) -> bool:
+        return False  # referrals name codes; a code that leaves ICD-10 is deactivated instead
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[DiagnosisCode], search_term: str
+    ) -> tuple[QuerySet[DiagnosisCode], bool]:
+        return super().get_search_results(request, queryset, fold_name(search_term))

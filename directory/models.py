@@ -1,10 +1,14 @@
-"""Reference data: the city's territory, organisations, programmes and the people who work in them."""
+"""Reference data: the city's territory, organisations, programmes and the people who work in them; the codes
+of diagnoses."""
+
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
+from core.validators import fold_name
 
 
 class Okrug(models.Model):
@@ -157,3 +161,42 @@ class Worker(TimeStampedModel):
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.surname, self.given_name, self.patronymic) if p)
+
+
+class DiagnosisCode(models.Model):
+    """A code of ICD-10 (МКБ-10) as used in Russia: a 3-character category or a 4-character subcategory.
+
+    Loaded from ``data/`` by ``load_reference``; a code that leaves the list is deactivated, never deleted,
+    since referrals made under it still name it.
+    """
+
+    code = models.CharField(_("code"), max_length=10, unique=True)
+    name = models.CharField(_("name"), max_length=500)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subcategories",
+        verbose_name=_("category"),
+        help_text=_("The 3-character category of a 4-character subcategory; empty for a category."),
+    )
+    block_code = models.CharField(_("block"), max_length=10, blank=True, help_text=_("e.g. C00-C14"))
+    is_active = models.BooleanField(_("active"), default=True)
+    # Search column: the name lower-cased with ё folded to е, kept in step by save() and the loader.
+    name_folded = models.CharField(max_length=500, editable=False, default="")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("diagnosis code")
+        verbose_name_plural = _("diagnosis codes")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_folded = fold_name(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_folded"}
+        super().save(*args, **kwargs)

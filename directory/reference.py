@@ -1,13 +1,16 @@
-"""Load the reference data every installation needs: territory, programmes, skills, organisations, roles.
+"""Load the reference data every installation needs: territory, programmes, skills, organisations, roles
+and the ICD-10 codes of neoplasms.
 
 Used by ``load_reference`` and ``seed_demo``; safe to run on every start. The territory (okrugs and
-districts) always follows the CSV shipped in ``data/``. Programmes, skills and organisations are
-created once and afterwards belong to the administrators: a restart never overwrites what they
-changed in the admin. ``--overwrite`` resets them to the built-in values.
+districts) and the diagnosis codes always follow the CSVs shipped in ``data/``. Programmes, skills and
+organisations are created once and afterwards belong to the administrators: a restart never overwrites
+what they changed in the admin. ``--overwrite`` resets them to the built-in values.
 """
 
 import csv
 import random
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,9 +22,17 @@ from faker.providers.address.ru_RU import Provider as RussianAddresses
 
 from core.roles import Role
 from core.validators import fold_name
-from directory.models import District, Okrug, Organisation, Programme, Skill
+from directory.models import DiagnosisCode, District, Okrug, Organisation, Programme, Skill
 
 DISTRICTS_CSV = Path("data") / "moscow_districts.csv"
+# Chapter II "Новообразования" (C00-D48) of ICD-10 as the Ministry of Health's register of reference data
+# (НСИ Минздрава России, OID 1.2.643.5.1.13.13.11.1005, version 2.27) has it: every current category and
+# subcategory, with the smallest block each belongs to. Codes the register marks as no longer current
+# (e.g. C14.1, C83.2) are left out.
+DIAGNOSIS_CODES_CSV = Path("data") / "icd10_c00_d48.csv"
+_CATEGORY = re.compile(r"[A-Z]\d\d")
+_SUBCATEGORY = re.compile(r"[A-Z]\d\d\.\d")
+_BLOCK = re.compile(r"[A-Z]\d\d-[A-Z]\d\d")
 
 DISTRICT_KINDS = {
     "район": District.Kind.DISTRICT,
@@ -112,12 +123,23 @@ class OrganisationSpec:
     short_name: str = ""
 
 
+@dataclass(frozen=True)
+class DiagnosisRow:
+    code: str
+    name: str
+    parent: str
+    block_code: str
+
+
 @dataclass
 class LoadResult:
     created: dict[str, int] = field(default_factory=dict)
 
     def count(self, what: str, created: bool) -> None:
-        self.created[what] = self.created.get(what, 0) + int(created)
+        self.add(what, int(created))
+
+    def add(self, what: str, created: int) -> None:
+        self.created[what] = self.created.get(what, 0) + created
 
 
 def read_districts(path: Path) -> list[DistrictRow]:
@@ -137,6 +159,37 @@ def read_districts(path: Path) -> list[DistrictRow]:
                 )
             except (KeyError, ValueError) as exc:
                 raise ValueError(f"{path}, line {line}: cannot read {row!r} ({exc})") from exc
+    return rows
+
+
+def read_diagnosis_codes(path: Path) -> list[DiagnosisRow]:
+    """The rows of ``path``, checked: well-formed codes, no repeats, each subcategory under its category."""
+    rows: list[DiagnosisRow] = []
+    categories: set[str] = set()
+    with path.open(encoding="utf-8", newline="") as source:
+        for line, row in enumerate(csv.DictReader(source), start=2):
+            try:
+                code, name = row["code"].strip(), " ".join(row["name"].split())
+                parent, block_code = row["parent"].strip(), row["block"].strip()
+                if not name:
+                    raise ValueError("no name")
+                if not _BLOCK.fullmatch(block_code):
+                    raise ValueError(f"block {block_code!r} is not like C00-C14")
+                if _CATEGORY.fullmatch(code) and not parent:
+                    if code in categories:
+                        raise ValueError(f"{code} repeats")
+                    categories.add(code)
+                elif not (_SUBCATEGORY.fullmatch(code) and parent == code[:3]):
+                    raise ValueError(f"{code!r} is neither a category nor a subcategory of {parent!r}")
+                rows.append(DiagnosisRow(code=code, name=name, parent=parent, block_code=block_code))
+            except (AttributeError, KeyError, ValueError) as exc:
+                raise ValueError(f"{path}, line {line}: cannot read {row!r} ({exc})") from exc
+    repeated = sorted(code for code, times in Counter(row.code for row in rows).items() if times > 1)
+    if repeated:
+        raise ValueError(f"{path}: {', '.join(repeated)} repeats")
+    orphans = sorted(row.code for row in rows if row.parent and row.parent not in categories)
+    if orphans:
+        raise ValueError(f"{path}: no category for {', '.join(orphans)}")
     return rows
 
 
@@ -275,6 +328,45 @@ def load_territory(rows: list[DistrictRow], result: LoadResult) -> dict[str, Dis
             result.count("districts", created)
         districts[row.name] = district
     return districts
+
+
+def load_diagnosis_codes(rows: list[DiagnosisRow], result: LoadResult) -> None:
+    """Make the codes follow ``rows``: add the missing, correct the changed, deactivate those not listed.
+
+    A code is never deleted (referrals name it); a listed code that was deactivated is active again.
+    Compares first, so that a restart with an unchanged CSV writes nothing.
+    """
+    existing = {c.code: c for c in DiagnosisCode.objects.all()}
+    missing = [
+        DiagnosisCode(code=row.code, name=row.name, name_folded=fold_name(row.name), block_code=row.block_code)
+        for row in rows
+        if row.code not in existing
+    ]
+    if missing:
+        DiagnosisCode.objects.bulk_create(missing)
+        existing = {c.code: c for c in DiagnosisCode.objects.all()}
+    result.add("diagnosis codes", len(missing))
+
+    changed: list[DiagnosisCode] = []
+    for row in rows:
+        code = existing[row.code]
+        wanted = {
+            "name": row.name,
+            "name_folded": fold_name(row.name),
+            "block_code": row.block_code,
+            "parent_id": existing[row.parent].pk if row.parent else None,
+            "is_active": True,
+        }
+        if any(getattr(code, k) != v for k, v in wanted.items()):
+            for k, v in wanted.items():
+                setattr(code, k, v)
+            changed.append(code)
+    if changed:
+        DiagnosisCode.objects.bulk_update(changed, ["name", "name_folded", "block_code", "parent", "is_active"])
+    listed = {row.code for row in rows}
+    stale = [code.pk for code in existing.values() if code.is_active and code.code not in listed]
+    if stale:
+        DiagnosisCode.objects.filter(pk__in=stale).update(is_active=False)
 
 
 def _create_or_overwrite(

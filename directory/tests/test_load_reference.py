@@ -10,7 +10,7 @@ from django.db.models import Count, Q, Sum
 
 from core.roles import Role
 from core.validators import fold_name, normalise_phone
-from directory.models import District, Okrug, Organisation, Programme, Skill
+from directory.models import DiagnosisCode, District, Okrug, Organisation, Programme, Skill
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +36,8 @@ def counts() -> dict[str, int]:
         "skills": Skill.objects.count(),
         "organisations": Organisation.objects.count(),
         "groups": Group.objects.count(),
+        "diagnosis codes": DiagnosisCode.objects.count(),
+        "active diagnosis codes": DiagnosisCode.objects.filter(is_active=True).count(),
     }
 
 
@@ -211,7 +213,7 @@ def test_administrators_manage_reference_data_and_users_in_the_admin() -> None:
 
     administrator = Group.objects.get(name=Role.ADMINISTRATOR)
     codenames = {f"{p.content_type.app_label}.{p.codename}" for p in administrator.permissions.all()}
-    for model in ("okrug", "district", "programme", "organisation", "skill", "worker"):
+    for model in ("okrug", "district", "programme", "organisation", "skill", "worker", "diagnosiscode"):
         for action in ("add", "change", "delete", "view"):
             assert f"directory.{action}_{model}" in codenames
     assert {"auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group", "auth.change_group"} <= codenames
