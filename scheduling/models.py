@@ -12,6 +12,7 @@ unless the booking is an explicit, journaled overbooking.
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -193,3 +194,67 @@ class Booking(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.slot}: {self.get_status_display()}"
+
+
+class CalendarDay(models.Model):
+    """A day of the production calendar (производственный календарь) that differs from the plain week.
+
+    Monday to Friday are working days and Saturday and Sunday are days off, except the dates stored here:
+    a ``holiday`` is a weekday nobody works (a public holiday of Article 112 of the Labour Code, or a day
+    off moved there by a transfer), a ``working`` day a Saturday or Sunday made a working day by a
+    transfer. A weekday may be stored as ``working`` only to mark it ``shortened`` (the working day
+    before a public holiday is an hour shorter, Article 95). ``scheduling.workdays`` counts with these
+    rows; administrators keep them in Django admin.
+    """
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("non-working day")
+        WORKING = "working", _("working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    shortened = models.BooleanField(
+        _("shortened by an hour"), default=False, help_text=_("The working day before a public holiday.")
+    )
+    note = models.CharField(
+        _("note"),
+        max_length=200,
+        blank=True,
+        help_text=_("What the day is and why: a holiday, a transfer and its source."),
+    )
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("production calendar day")
+        verbose_name_plural = _("production calendar")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=["holiday", "working"]), name="calendar_day_kind_known"),
+            models.CheckConstraint(
+                condition=~models.Q(kind="holiday", shortened=True), name="calendar_day_holiday_not_shortened"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d.%m.%Y}: {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        """Refuse rows that would say nothing: the weekday rule already decides those days."""
+        super().clean()
+        if self.date is None:
+            return
+        weekend = self.date.weekday() >= 5
+        if self.kind == self.Kind.HOLIDAY and weekend:
+            raise ValidationError(
+                {"kind": _("Saturdays and Sundays are days off already: mark a weekday as a non-working day.")}
+            )
+        if self.kind == self.Kind.WORKING and not weekend and not self.shortened:
+            raise ValidationError(
+                {
+                    "kind": _(
+                        "A weekday is a working day already: mark a Saturday or Sunday as a working day, "
+                        "or a weekday only to shorten it."
+                    )
+                }
+            )
+        if self.kind == self.Kind.HOLIDAY and self.shortened:
+            raise ValidationError({"shortened": _("A non-working day cannot be shortened.")})
