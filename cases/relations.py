@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from cases.models import Case
+from cases.models import PROGRAMME_HOSPITAL, Case
 from core.permissions import own_organisation_id
 from core.roles import Role
 from people.relations import Relation
@@ -16,7 +16,7 @@ def patients_of_own_hospital(user: Any) -> Q:
     own = own_organisation_id(user)
     if own is None:
         return Q(pk__in=[])
-    return Q(pk__in=Case.objects.filter(organisation_id=own).values("person_id"))
+    return Q(pk__in=Case.objects.filter(organisation_id=own, programme__code=PROGRAMME_HOSPITAL).values("person_id"))
 
 
 CASE_RELATION = Relation(

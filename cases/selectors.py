@@ -8,7 +8,15 @@ from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from cases.models import DUE_SOON_DAYS, FINISHED_STEP_STATUSES, LIVE_HANDOFF_STATUSES, Case, CrisisAlert, Handoff
+from cases.models import (
+    DUE_SOON_DAYS,
+    FINISHED_STEP_STATUSES,
+    LIVE_HANDOFF_STATUSES,
+    PROGRAMME_HOSPITAL,
+    Case,
+    CrisisAlert,
+    Handoff,
+)
 from cases.rules import case_supervisor, citywide_supervisor, hospital_coordinator, is_coordinator
 from core.permissions import is_dispatcher, own_organisation_id, require
 from core.validators import MAX_ID
@@ -17,7 +25,9 @@ from people.models import Consent
 
 def visible_cases(user: Any) -> QuerySet[Case]:
     """The ``cases.view_case`` rule as a query, so that lists never show a case its page would refuse."""
-    cases = Case.objects.all()
+    # The pages, lists and figures of this app are hospital coordination's; other programmes (oncology
+    # navigation) keep their cases, with their own extension, behind their own pages.
+    cases = Case.objects.filter(programme__code=PROGRAMME_HOSPITAL)
     if case_supervisor.test(user) and citywide_supervisor.test(user):
         return cases
     if hospital_coordinator.test(user) or case_supervisor.test(user):
@@ -31,7 +41,7 @@ def get_visible_case(user: Any, pk: int, *, perm: str = "cases.view_case") -> Ca
     require(user, perm)
     case = (
         Case.objects.select_related("person__district", "organisation", "coordinator", "programme", "stay")
-        .filter(pk=pk)
+        .filter(pk=pk, programme__code=PROGRAMME_HOSPITAL)
         .first()
         if 0 < pk <= MAX_ID
         else None

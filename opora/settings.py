@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "cases",
     "scheduling",
     "psych",
+    "navigation",
     "reports",
     "api",
     "accounts",

@@ -26,6 +26,7 @@ ALLOWED: dict[str, set[str]] = {
     # The slot calendar every programme that books time uses (psych now, navigation next).
     "scheduling": {"core", "directory", "people", "audit"},
     "psych": {"core", "directory", "people", "cases", "scheduling", "audit", "notify", "api"},
+    "navigation": {"core", "directory", "people", "cases", "scheduling", "audit", "notify", "api"},
     "reports": {"core", "directory", "people", "assistance", "intake", "cases", "scheduling", "psych", "audit"},
     "accounts": {"core", "audit", "notify", "api"},
 }

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from assistance import services as assistance
@@ -27,7 +28,16 @@ from assistance.models import Status as RequestStatus
 from assistance.reference import serving_tcso
 from assistance.selectors import field_workers
 from cases import crisis, documents, family, handoffs, selectors, services, staff
-from cases.models import Case, CrisisAlert, DocumentRestoration, Handoff, RelativeCall, Responsible, StepKind
+from cases.models import (
+    PROGRAMME_HOSPITAL,
+    Case,
+    CrisisAlert,
+    DocumentRestoration,
+    Handoff,
+    RelativeCall,
+    Responsible,
+    StepKind,
+)
 from core.actor import Actor
 from core.roles import Role
 from demo.seed import SeedContext
@@ -110,11 +120,16 @@ def summary(added: int, seconds: float) -> str:
     )
     escalated = Handoff.objects.filter(escalated_at__isnull=False).count()
     return (
-        f"{Case.objects.count()} cases, {Handoff.objects.count()} hand-offs ({handoff_statuses}; "
+        f"{_hospital_cases().count()} cases, {Handoff.objects.count()} hand-offs ({handoff_statuses}; "
         f"{escalated} escalated), {RelativeCall.objects.count()} calls to relatives, "
         f"{DocumentRestoration.objects.count()} document restorations, {CrisisAlert.objects.count()} crises "
         f"({added} added)"
     )
+
+
+def _hospital_cases() -> QuerySet[Case]:
+    """Hospital coordination's cases (other programmes keep cases of their own)."""
+    return Case.objects.filter(programme__code=PROGRAMME_HOSPITAL)
 
 
 def _hospital_of(user: User | None) -> Organisation | None:
@@ -141,7 +156,7 @@ def _consent(actor: Actor, case: Case, scope: str) -> None:
 
 def seed_stories(actor: Actor) -> int:
     """The coordinator's cases in every stage of the route; none while any case exists."""
-    if Case.objects.exists():
+    if _hospital_cases().exists():
         return 0
     patients = list(Person.objects.filter(birth_date__year__lte=1960).order_by("pk")[: len(STORIES)])
     today = timezone.localdate()

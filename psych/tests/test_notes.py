@@ -223,3 +223,12 @@ def test_the_supervisors_journal_of_the_patient_has_no_note_text(clinic):
     client.force_login(clinic.city_supervisor)
     answer = client.get(reverse("people:tab", args=[clinic.patient.pk, "journal"]))
     assert answer.status_code == 200 and "рецидива" not in answer.content.decode()
+
+
+def test_searching_the_registry_for_words_of_a_note_finds_nothing(clinic):
+    noted(clinic)
+    client = Client()
+    client.force_login(clinic.city_supervisor)
+    for query in ("рецидива", "Пациентка рассказала"):
+        body = client.get(reverse("people:list"), {"q": query}).content.decode()
+        assert "Соколова" not in body and "рецидива" not in body.replace(f'value="{query}"', "")

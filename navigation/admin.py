@@ -1,0 +1,21 @@
+"""Administrators set each personal assistant's capacity and the polyclinics they serve. Referrals and
+journeys are changed through the services, which journal every change, so they are not here."""
+
+from django.contrib import admin
+
+from directory.models import Organisation
+from navigation.models import AssistantCapacity
+
+
+@admin.register(AssistantCapacity)
+class AssistantCapacityAdmin(admin.ModelAdmin):
+    list_display = ["assistant", "capacity", "hours", "is_accepting"]
+    list_filter = ["is_accepting"]
+    search_fields = ["assistant__last_name", "assistant__first_name", "assistant__username"]
+    filter_horizontal = ["polyclinics"]
+    raw_id_fields = ["assistant"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "polyclinics":
+            kwargs["queryset"] = Organisation.objects.filter(kind=Organisation.Kind.POLYCLINIC)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)

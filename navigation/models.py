@@ -1,0 +1,206 @@
+"""The oncology "personal assistant" programme (patient navigation): referrals to an oncologist made at the
+polyclinic, the patient's consent to the programme, and the journey it opens — a Case of the programme with
+its one-to-one extension (``Journey``): the stage, the assistant assigned (balanced by caseload within the
+capacities administrators set) and the history of assignments.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel, VersionedModel
+
+PROGRAMME_NAVIGATION = "oncology_navigation"
+
+
+class Referral(VersionedModel):
+    """A referral to an oncologist on suspicion of cancer, as the polyclinic makes it, and the patient's
+    answer to the offer of a personal assistant."""
+
+    class Urgency(models.TextChoices):
+        ROUTINE = "routine", _("routine")
+        URGENT = "urgent", _("urgent (cito)")
+
+    class Consent(models.TextChoices):
+        PENDING = "pending", _("not asked yet")
+        GIVEN = "given", _("agreed")
+        REFUSED = "refused", _("refused")
+
+    class Contact(models.TextChoices):
+        SMS = "sms", _("SMS")
+        CALL = "call", _("phone call")
+        NONE = "none", _("no reminders")
+
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="referrals", verbose_name=_("patient")
+    )
+    polyclinic = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("polyclinic")
+    )
+    referring_doctor = models.CharField(_("referring doctor"), max_length=200)
+    referred_on = models.DateField(_("referred on"))
+    diagnosis = models.ForeignKey(
+        "directory.DiagnosisCode",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("suspected diagnosis (ICD-10)"),
+    )
+    urgency = models.CharField(_("urgency"), max_length=20, choices=Urgency.choices, default=Urgency.ROUTINE)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    consent = models.CharField(_("programme"), max_length=20, choices=Consent.choices, default=Consent.PENDING)
+    reminders_by = models.CharField(_("reminders"), max_length=20, choices=Contact.choices, blank=True)
+    refusal_reason = models.CharField(_("why refused"), max_length=300, blank=True)
+    consent_recorded_at = models.DateTimeField(_("answer recorded"), null=True, blank=True)
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answer recorded by"),
+    )
+    case = models.OneToOneField(
+        "cases.Case",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referral",
+        verbose_name=_("case"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("registered by")
+    )
+
+    class Meta:
+        ordering = ["-referred_on", "-pk"]
+        verbose_name = _("referral to an oncologist")
+        verbose_name_plural = _("referrals to an oncologist")
+        indexes = [models.Index(fields=["polyclinic", "referred_on"]), models.Index(fields=["consent", "referred_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(consent="refused") | ~models.Q(refusal_reason=""), name="refusal_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(consent="given") | models.Q(case__isnull=False) & ~models.Q(reminders_by=""),
+                name="consent_opens_a_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.diagnosis_id}"
+
+
+class Stage(models.TextChoices):
+    SUSPICION = "suspicion", _("suspicion of cancer")
+    DIAGNOSTICS = "diagnostics", _("diagnostics")
+    DIAGNOSIS = "diagnosis", _("diagnosis")
+    TREATMENT = "treatment", _("treatment")
+    FOLLOW_UP = "follow_up", _("follow-up")
+    CLOSED = "closed", _("closed")
+
+
+class Journey(VersionedModel):
+    """What the programme adds to a case: the stage of the patient's way and the personal assistant."""
+
+    class Diagnosis(models.TextChoices):
+        PENDING = "", _("not known yet")
+        CONFIRMED = "confirmed", _("confirmed")
+        EXCLUDED = "excluded", _("excluded")
+
+    class ClosedBecause(models.TextChoices):
+        EXCLUDED = "excluded", _("cancer excluded")
+        MOVED = "moved", _("moved away")
+        DECLINED = "declined", _("declined the programme")
+        DIED = "died", _("died")
+
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.CASCADE, primary_key=True, related_name="journey", verbose_name=_("case")
+    )
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.SUSPICION)
+    stage_since = models.DateTimeField(_("in this stage since"), default=timezone.now)
+    diagnosis_result = models.CharField(
+        _("diagnosis"), max_length=20, choices=Diagnosis.choices, default=Diagnosis.PENDING, blank=True
+    )
+    closed_because = models.CharField(_("closed because"), max_length=20, choices=ClosedBecause.choices, blank=True)
+    assistant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="journeys",
+        verbose_name=_("personal assistant"),
+    )
+
+    class Meta:
+        verbose_name = _("patient's journey")
+        verbose_name_plural = _("patients' journeys")
+        indexes = [models.Index(fields=["assistant", "stage"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(stage="closed") | ~models.Q(closed_because=""), name="closed_journey_says_why"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.get_stage_display()}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.stage != Stage.CLOSED
+
+
+class AssistantCapacity(TimeStampedModel):
+    """How many active patients a personal assistant takes, and the polyclinics whose referrals they get.
+    Administrators keep it."""
+
+    assistant = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="navigation_capacity",
+        verbose_name=_("personal assistant"),
+    )
+    capacity = models.PositiveSmallIntegerField(_("active patients at most"), default=150)
+    polyclinics = models.ManyToManyField(
+        "directory.Organisation", related_name="+", blank=True, verbose_name=_("polyclinics served")
+    )
+    hours = models.CharField(_("hours for patients"), max_length=100, default="пн–пт 09:00–18:00")
+    is_accepting = models.BooleanField(
+        _("takes new patients"), default=True, help_text=_("Off during a leave: new patients go to the others.")
+    )
+
+    class Meta:
+        verbose_name = _("personal assistant's capacity")
+        verbose_name_plural = _("personal assistants' capacities")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(capacity__gte=1, capacity__lte=2000), name="assistant_capacity")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.assistant)
+
+
+class AssistantAssignment(models.Model):
+    """The history of who assisted a patient: every assignment and reassignment, with its reason."""
+
+    journey = models.ForeignKey(
+        Journey, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("journey")
+    )
+    assistant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("personal assistant")
+    )
+    started_at = models.DateTimeField(_("from"), default=timezone.now)
+    ended_at = models.DateTimeField(_("to"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+
+    class Meta:
+        ordering = ["journey", "started_at", "pk"]
+        verbose_name = _("assistant's assignment")
+        verbose_name_plural = _("assistants' assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["journey"], condition=models.Q(ended_at__isnull=True), name="one_current_assistant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.journey}: {self.assistant}"
