@@ -204,3 +204,135 @@ class AssistantAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.journey}: {self.assistant}"
+
+
+# --- appointments and reminders (issue 14, §3–§4) -------------------------------------------------------
+
+
+class Appointment(VersionedModel):
+    """A doctor's visit or a diagnostic test the assistant booked for the patient: a hold on a slot of a
+    facility's resource (``scheduling.Booking``) and what came of it. Moving it replaces the booking."""
+
+    class Kind(models.TextChoices):
+        ONCOLOGIST = "oncologist", _("oncologist's visit")
+        CT = "ct", _("CT scan")
+        MRI = "mri", _("MRI scan")
+        BIOPSY = "biopsy", _("biopsy")
+        ULTRASOUND = "ultrasound", _("ultrasound")
+        TUMOUR_BOARD = "tumour_board", _("tumour board")
+        TREATMENT_START = "treatment_start", _("start of treatment")
+        FOLLOW_UP = "follow_up", _("follow-up visit")
+        OTHER = "other", _("other")
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", _("booked")
+        ATTENDED = "attended", _("attended")
+        MISSED = "missed", _("missed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    journey = models.ForeignKey(
+        Journey, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("journey")
+    )
+    booking = models.OneToOneField(
+        "scheduling.Booking", on_delete=models.PROTECT, related_name="appointment", verbose_name=_("booking")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.BOOKED)
+    result = models.TextField(_("result"), blank=True)
+    cancel_reason = models.CharField(_("why cancelled"), max_length=300, blank=True)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("booked by")
+    )
+
+    class Meta:
+        ordering = ["booking__slot__starts_at", "pk"]
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        indexes = [models.Index(fields=["journey", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="cancelled") | ~models.Q(cancel_reason=""),
+                name="cancelled_appointment_says_why",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.booking.slot}"
+
+
+class CallTask(VersionedModel):
+    """A "call the patient" task: a reminder for a patient who prefers calls or has no mobile phone, the
+    follow-up of a missed visit, the welcome of a new patient. The journey's assistant makes the call."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", _("reminder call")
+        MISSED_VISIT = "missed_visit", _("follow-up after a missed visit")
+        WELCOME = "welcome", _("welcome a new patient")
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="call_tasks", verbose_name=_("journey"))
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="call_tasks",
+        verbose_name=_("appointment"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    due_at = models.DateTimeField(_("call by"))
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="call_tasks", verbose_name=_("who calls")
+    )
+    done_at = models.DateTimeField(_("called"), null=True, blank=True)
+    result = models.CharField(_("result of the call"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        verbose_name = _("call task")
+        verbose_name_plural = _("call tasks")
+        indexes = [models.Index(fields=["assigned_to", "done_at", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.journey}"
+
+
+class Reminder(models.Model):
+    """One reminder of an appointment, so long before it: an SMS through the outbox or a call task. Planned
+    when the appointment is booked or moved; ``sent_at`` is set in the transaction that sends it."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        CALL = "call", _("phone call")
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("appointment")
+    )
+    offset_minutes = models.PositiveIntegerField(_("minutes before"))
+    channel = models.CharField(_("reminded by"), max_length=10, choices=Channel.choices)
+    due_at = models.DateTimeField(_("due"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    outbox_message = models.ForeignKey(
+        "notify.OutboxMessage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("message"),
+    )
+    call_task = models.ForeignKey(
+        CallTask, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("call task")
+    )
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        indexes = [models.Index(fields=["sent_at", "due_at"])]
+        constraints = [
+            # A sweep restarted mid-way, or two at once, never plans or sends the same reminder twice.
+            models.UniqueConstraint(fields=["appointment", "offset_minutes"], name="one_reminder_per_offset"),
+            models.CheckConstraint(condition=models.Q(offset_minutes__gte=1), name="reminder_before_the_visit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appointment}: −{self.offset_minutes} min"

@@ -30,3 +30,18 @@ rules.add_perm("navigation.record_answer", is_navigator & registered_it | is_sup
 rules.add_perm("navigation.view_journey", is_navigator & assists | is_supervisor)
 rules.add_perm("navigation.change_journey", is_navigator & assists)
 rules.add_perm("navigation.reassign", is_supervisor)
+# The "Oncology" tab of a citizen's card (its object is the citizen; the tab lists only what one may see).
+rules.add_perm("navigation.see_tab", is_navigator | is_supervisor)
+
+
+@rules.predicate
+def assists_its_patient(user: User, appointment: Any) -> bool:
+    """The user is the personal assistant of the appointment's patient (``True`` for "some appointment")."""
+    return appointment is None or appointment.journey.assistant_id == user.pk
+
+
+# Appointments are booked, moved, cancelled and their outcome recorded by the patient's own assistant only;
+# supervisors oversee them but do not book (nor may they hold slots: scheduling.book_slot).
+rules.add_perm("navigation.book_appointment", is_navigator & assists)
+rules.add_perm("navigation.change_appointment", is_navigator & assists_its_patient)
+rules.add_perm("navigation.view_appointment", is_navigator & assists_its_patient | is_supervisor)

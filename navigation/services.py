@@ -21,6 +21,7 @@ from core.permissions import require
 from core.roles import Role
 from core.validators import clean_text
 from directory.models import DiagnosisCode, Organisation, Programme
+from navigation import printing
 from navigation.models import PROGRAMME_NAVIGATION, AssistantAssignment, AssistantCapacity, Journey, Referral, Stage
 from people import services as people_services
 from people.models import Consent, Person
@@ -281,3 +282,12 @@ def reassign(*, actor: Actor, journey: Journey, assistant: User, reason: str, ex
         journey.refresh_from_db()
         _journal(actor, Action.CHANGE, journey.case, journey.case.person_id, ["assistant"], assistant=assistant.pk)
     return journey
+
+
+def print_card(*, actor: Actor, journey: Journey, size: str = "a6") -> bytes:
+    """The patient's card as a PDF; journaled as an export of the patient's data."""
+    require(actor.user, "navigation.view_journey", journey)
+    pdf = printing.card_pdf(journey, size)
+    with transaction.atomic():
+        _journal(actor, Action.EXPORT, journey.case, journey.case.person_id, ["card"], document=f"card_{size}")
+    return pdf

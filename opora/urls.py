@@ -23,6 +23,7 @@ urlpatterns = [
     path("intake/", include("intake.urls")),
     path("cases/", include("cases.urls")),
     path("psych/", include("psych.urls")),
+    path("navigation/", include("navigation.urls")),
     path("reports/", include("reports.urls")),
     path("api/v1/", public_api_urls()),
     path("account/", account_page.account, name="account"),

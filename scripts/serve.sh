@@ -23,6 +23,8 @@ ESCALATE=$!
 # the slot calendars are kept two months ahead (every hour).
 "$BIN/python" manage.py psych_reminders --loop 60 &
 REMIND=$!
+"$BIN/python" manage.py navigation_reminders --loop 60 &  # oncology patients of their appointments
+NAV_REMIND=$!
 "$BIN/python" manage.py extend_slots --loop 3600 &
 SLOTS=$!
 # Journal entries are written unsealed (no lock on the request path) and linked into the hash chain
@@ -30,7 +32,7 @@ SLOTS=$!
 # run generates the journal key (keys/journal_key) and starts the head file; see docs/operations.md.
 nice -n 10 "$BIN/python" manage.py audit_seal --loop 2 &
 SEAL=$!
-trap 'kill "$WORKER" "$SWEEP" "$PURGE" "$ESCALATE" "$REMIND" "$SLOTS" "$SEAL" 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT TERM
+trap 'kill "$WORKER" "$SWEEP" "$PURGE" "$ESCALATE" "$REMIND" "$NAV_REMIND" "$SLOTS" "$SEAL" 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT TERM
 
 echo "Opora is at http://$BIND/  (Ctrl+C stops the server and the worker)"
 "$BIN/gunicorn" opora.wsgi:application --config python:opora.gunicorn_conf --bind "$BIND"

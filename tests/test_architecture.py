@@ -27,7 +27,18 @@ ALLOWED: dict[str, set[str]] = {
     "scheduling": {"core", "directory", "people", "audit"},
     "psych": {"core", "directory", "people", "cases", "scheduling", "audit", "notify", "api"},
     "navigation": {"core", "directory", "people", "cases", "scheduling", "audit", "notify", "api"},
-    "reports": {"core", "directory", "people", "assistance", "intake", "cases", "scheduling", "psych", "audit"},
+    "reports": {
+        "core",
+        "directory",
+        "people",
+        "assistance",
+        "intake",
+        "cases",
+        "scheduling",
+        "psych",
+        "navigation",
+        "audit",
+    },
     "accounts": {"core", "audit", "notify", "api"},
 }
 TOP = {"demo", "opora"}

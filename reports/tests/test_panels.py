@@ -48,12 +48,13 @@ def test_a_module_added_to_the_figures_package_is_shown_in_its_order(client, tow
     assert html.index('data-testid="programme-details"') < html.index('data-status="new"')
 
 
-def test_the_figures_package_finds_the_calls_requests_cases_and_psych_modules():
+def test_the_figures_package_finds_every_programmes_module():
     assert [module.__name__ for module in figures.modules()] == [
         "reports.figures.intake",
         "reports.figures.assistance",
         "reports.figures.cases",
         "reports.figures.psych",
+        "reports.figures.navigation",
     ]
 
 
