@@ -146,3 +146,18 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
             code="invisible_characters",
         )
     return text
+
+
+def clean_field(value: str, field: str, *, required: bool = False, limit: int = 300, multiline: bool = False) -> str:
+    """One text field of a service's input: ``clean_text``, runs of spaces made one (line breaks kept when
+    ``multiline``), then required and at most ``limit`` characters; ValidationError per field otherwise."""
+    try:
+        cleaned = clean_text(value or "", multiline=multiline)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from error
+    text = cleaned.strip() if multiline else " ".join(cleaned.split())
+    if required and not text:
+        raise ValidationError({field: _("This field is required.")})
+    if len(text) > limit:
+        raise ValidationError({field: _("At most %(n)d characters.") % {"n": limit}})
+    return text

@@ -26,7 +26,7 @@ from audit.models import Action
 from core.actor import Actor
 from core.exceptions import ConcurrentEditError, ValidationError
 from core.permissions import require
-from core.validators import clean_text
+from core.validators import clean_field
 from directory.models import Organisation
 from navigation.models import Appointment, CallTask, Journey, Referral, Reminder
 from notify import services as notify
@@ -45,16 +45,7 @@ PATIENT_LANGUAGE = "ru"
 SEARCH_LIMIT = 50
 
 
-def _text(value: str, field: str, *, required: bool = False, limit: int = 300) -> str:
-    try:
-        text = " ".join(clean_text(value or "").split())
-    except ValidationError as error:
-        raise ValidationError({field: error.messages}) from error
-    if required and not text:
-        raise ValidationError({field: _("This field is required.")})
-    if len(text) > limit:
-        raise ValidationError({field: _("At most %(n)d characters.") % {"n": limit}})
-    return text
+_text = clean_field  # one text field: cleaned, required, bounded (core.validators)
 
 
 def _journal(actor: Actor, action: str, appointment: Appointment, fields: list[str], **details: Any) -> None:

@@ -19,7 +19,7 @@ from core.actor import Actor
 from core.exceptions import ConcurrentEditError, ValidationError
 from core.permissions import require
 from core.roles import Role
-from core.validators import clean_text
+from core.validators import clean_field
 from directory.models import DiagnosisCode, Organisation, Programme
 from navigation import printing
 from navigation.models import PROGRAMME_NAVIGATION, AssistantAssignment, AssistantCapacity, Journey, Referral, Stage
@@ -32,16 +32,7 @@ ICD_RANGE = ("C00", "D48")
 REFERRAL_DAYS_BACK = 365
 
 
-def _text(value: str, field: str, *, required: bool = False, limit: int = 300) -> str:
-    try:
-        text = " ".join(clean_text(value or "").split())
-    except ValidationError as error:
-        raise ValidationError({field: error.messages}) from error
-    if required and not text:
-        raise ValidationError({field: _("This field is required.")})
-    if len(text) > limit:
-        raise ValidationError({field: _("At most %(n)d characters.") % {"n": limit}})
-    return text
+_text = clean_field  # one text field: cleaned, required, bounded (core.validators)
 
 
 def in_icd_range(code: str) -> bool:

@@ -22,7 +22,7 @@ from core.actor import Actor
 from core.exceptions import ConcurrentEditError, ValidationError
 from core.permissions import own_organisation_id, require
 from core.roles import Role
-from core.validators import clean_text, try_normalise_phone
+from core.validators import clean_field, try_normalise_phone
 from directory.models import Organisation
 from notify import services as notify
 from notify.models import Channel
@@ -44,16 +44,7 @@ DEFAULT_PLATFORM = "Психология для жизни"
 MAX_DURATION_MINUTES = 480
 
 
-def _text(value: str, field: str, *, required: bool = False, limit: int = 300) -> str:
-    try:
-        text = " ".join(clean_text(value or "").split())
-    except ValidationError as error:
-        raise ValidationError({field: error.messages}) from error
-    if required and not text:
-        raise ValidationError({field: _("This field is required.")})
-    if len(text) > limit:
-        raise ValidationError({field: _("At most %(n)d characters.") % {"n": limit}})
-    return text
+_text = clean_field  # one text field: cleaned, required, bounded (core.validators)
 
 
 def _journal(actor: Actor, action: str, consultation: Consultation, *, fields: list[str], **details: Any) -> None:
