@@ -239,10 +239,6 @@ class Consultation(VersionedModel):
         return f"№ {self.pk}"
 
     @property
-    def session_end(self) -> datetime.datetime | None:
-        return self.ended_at
-
-    @property
     def note_editable_until(self) -> datetime.datetime | None:
         end = self.ended_at
         return end + datetime.timedelta(hours=NOTE_EDIT_HOURS) if end is not None else None

@@ -180,7 +180,9 @@ def add_addendum(*, actor: Actor, consultation: Consultation, text: str) -> Note
 
 def supervisors_to_inform(consultation: Consultation) -> list[User]:
     """The supervisors a psychologist may name: the service's own, then the city's."""
-    supervisors = User.objects.filter(is_active=True, groups__name=Role.SUPERVISOR).select_related("worker")
+    supervisors = list(
+        User.objects.filter(is_active=True, groups__name=Role.SUPERVISOR).select_related("worker__organisation")
+    )
     own = [u for u in supervisors if own_organisation_id(u) == consultation.organisation_id]
     citywide = [
         u

@@ -28,7 +28,7 @@ from notify import services as notify
 from notify.models import Channel
 from people.models import ContactPerson, Person, PersonPhone
 from psych import workflow
-from psych.models import LIVE_STATUSES, Consultation, ServiceSettings, Topic
+from psych.models import Consultation, ServiceSettings, Topic
 from scheduling import services as calendar
 from scheduling.models import Slot
 
@@ -690,10 +690,6 @@ def send_due_reminders(now: datetime.datetime | None = None) -> int:
                 _tell_client(consultation, "reminder")
                 sent += 1
     return sent
-
-
-def live(consultation: Consultation) -> bool:
-    return consultation.status in LIVE_STATUSES
 
 
 __all__ = [

@@ -22,6 +22,7 @@ from people import selectors as people_selectors
 from people import services as people_services
 from people.models import ContactPerson, Person
 from psych import notes, selectors, services, workflow
+from psych.crypto import UnreadableNote
 from psych.forms import AddendumForm, BookForm, BreachForm, FinishForm, MoveForm, NoteForm, WalkInForm
 from psych.models import Consultation, Topic
 from scheduling import services as calendar
@@ -290,7 +291,16 @@ def _detail_context(request: HttpRequest, consultation: Consultation, **forms: A
     user = request.user
     may_change = user.has_perm("psych.change_consultation", consultation)
     may_read = notes.may_read(user, consultation)
-    note = notes.read_note(actor=Actor.from_request(request), consultation=consultation) if may_read else None
+    note = None
+    if may_read:
+        try:
+            note = notes.read_note(actor=Actor.from_request(request), consultation=consultation)
+        except UnreadableNote:
+            # A ciphertext no configured key opens: the notes key was changed or the row was tampered with.
+            messages.error(
+                request, _("The note of this consultation cannot be read with the notes key. Tell the administrator.")
+            )
+            may_read = False
     moves = (
         [
             (to, label)
@@ -319,7 +329,9 @@ def _detail_context(request: HttpRequest, consultation: Consultation, **forms: A
         "note_form": forms.get("note_form")
         or NoteForm(initial={"text": note.text if note else "", "version": note.version if note else 0}),
         "addendum_form": AddendumForm(),
-        "breach_form": forms.get("breach_form") or BreachForm(supervisors=notes.supervisors_to_inform(consultation)),
+        "breach_form": (forms.get("breach_form") or BreachForm(supervisors=notes.supervisors_to_inform(consultation)))
+        if may_read
+        else None,
         "breaches": breaches,
         "has_note": consultation_has_note(consultation),
         "waited": consultation.waited_minutes(),

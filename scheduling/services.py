@@ -108,10 +108,6 @@ def free_slots(
     )
 
 
-def is_free(slot: Slot) -> bool:
-    return not slot.bookings.filter(status=Booking.Status.BOOKED).exists()
-
-
 def _taken_message() -> str:
     return _("This time has just been taken: choose another slot.")
 

@@ -232,3 +232,12 @@ def test_searching_the_registry_for_words_of_a_note_finds_nothing(clinic):
     for query in ("рецидива", "Пациентка рассказала"):
         body = client.get(reverse("people:list"), {"q": query}).content.decode()
         assert "Соколова" not in body and "рецидива" not in body.replace(f'value="{query}"', "")
+
+
+def test_a_note_that_cannot_be_read_gives_a_message_on_the_page_not_a_server_error(clinic):
+    c = noted(clinic)
+    SessionNote.objects.filter(consultation=c).update(ciphertext="not-a-fernet-token")
+    answer = page(clinic.psychologist, c)
+    body = answer.content.decode()
+    assert answer.status_code == 200
+    assert "не удаётся прочитать ключом записей" in body and 'data-testid="note-form"' not in body
