@@ -225,6 +225,16 @@ class RouteStep(VersionedModel):
     title = models.CharField(_("step"), max_length=200)
     responsible = models.CharField(_("responsible"), max_length=20, choices=Responsible.choices)
     due_on = models.DateField(_("due"), null=True, blank=True)
+    # A step another organisation's service is asked to do (a psychological service for a patient of the
+    # oncology programme, say); empty: the case's own organisation does it.
+    addressed_to = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("asked of"),
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
     result = models.TextField(_("result"), blank=True)
     failure_reason = models.CharField(_("why it failed"), max_length=500, blank=True)

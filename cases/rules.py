@@ -67,11 +67,13 @@ def answered_it(user: User, alert: Any) -> bool:
 
 @rules.predicate
 def psychologists_step_at_own_organisation(user: User, step: Any) -> bool:
-    """A route step the psychologists answer for, on a case of the user's own hospital (``True`` for "some step")."""
+    """A route step the psychologists answer for, on a case of the user's own hospital or asked of the user's
+    own service (``True`` for "some step")."""
     if step is None:
         return True
     own = own_organisation_id(user)
-    return own is not None and step.responsible == "psychologist" and step.case.organisation_id == own
+    at_own = step.addressed_to_id == own if step.addressed_to_id else step.case.organisation_id == own
+    return own is not None and step.responsible == "psychologist" and at_own
 
 
 # The psychological service finishes the route's psychologist's steps from its own pages (a consultation

@@ -4,7 +4,7 @@ journeys are changed through the services, which journal every change, so they a
 from django.contrib import admin
 
 from directory.models import Organisation
-from navigation.models import AssistantCapacity
+from navigation.models import AssistantCapacity, StepTemplate
 
 
 @admin.register(AssistantCapacity)
@@ -19,3 +19,13 @@ class AssistantCapacityAdmin(admin.ModelAdmin):
         if db_field.name == "polyclinics":
             kwargs["queryset"] = Organisation.objects.filter(kind=Organisation.Kind.POLYCLINIC)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(StepTemplate)
+class StepTemplateAdmin(admin.ModelAdmin):
+    """The steps each stage brings and their target times; a journey keeps the due dates it was given."""
+
+    list_display = ["title", "stage", "position", "milestone", "target_working_days", "interval_months", "times"]
+    list_filter = ["stage", "is_active"]
+    list_editable = ["position", "target_working_days", "interval_months", "times"]
+    ordering = ["stage", "position"]

@@ -28,6 +28,7 @@ from core.exceptions import ConcurrentEditError, ValidationError
 from core.permissions import require
 from core.validators import clean_field
 from directory.models import Organisation
+from navigation import journeys
 from navigation.models import Appointment, CallTask, Journey, Referral, Reminder
 from notify import services as notify
 from notify.models import Channel
@@ -74,12 +75,18 @@ def bookable_resources(resource_code: str) -> QuerySet[Resource]:
 
 
 def search_slots(
-    resource_code: str, person: Person, after: datetime.datetime | None = None, limit: int = SEARCH_LIMIT
+    resource_code: str,
+    person: Person | None,
+    after: datetime.datetime | None = None,
+    limit: int = SEARCH_LIMIT,
+    until: datetime.datetime | None = None,
 ) -> list[Slot]:
-    """Free slots of a resource type (``oncologist``, ``ct``…) across facilities, earliest first; at the same
-    time, facilities in the patient's okrug come before the others."""
-    after = after or timezone.now()
-    okrug_id = person.district.okrug_id if person.district is not None else None
+    """Free slots of a resource type (``oncologist``, ``ct``…) across facilities from ``after`` (now) to
+    ``until`` (open), earliest first; at the same time, facilities in the patient's okrug come before the
+    others."""
+    after = max(after or timezone.now(), timezone.now())
+    district = person.district if person is not None else None
+    okrug_id = district.okrug_id if district is not None else None
     near = (
         Case(
             When(resource__organisation__okrug_id=okrug_id, then=Value(0)),
@@ -89,7 +96,7 @@ def search_slots(
         if okrug_id is not None
         else Value(1, output_field=IntegerField())
     )
-    slots = calendar.free_slots(bookable_resources(resource_code), after=after)
+    slots = calendar.free_slots(bookable_resources(resource_code), after=after, before=until)
     return list(slots.annotate(far=near).order_by("starts_at", "far", "resource_id")[: max(0, min(limit, 500))])
 
 
@@ -289,6 +296,9 @@ def record_outcome(
         appointment.reminders.filter(sent_at__isnull=True).delete()
         appointment.refresh_from_db()
         task = None
+        step = None
+        if outcome == Appointment.Status.ATTENDED:
+            step = journeys.on_attended(appointment, timezone.localdate(appointment.booking.slot.starts_at))
         if outcome == Appointment.Status.MISSED:
             journey = appointment.journey
             task = CallTask.objects.create(
@@ -305,6 +315,7 @@ def record_outcome(
             ["status", "result"],
             status=outcome,
             **({"call_task": task.pk} if task is not None else {}),
+            **({"step": step.pk} if step is not None else {}),
         )
     return appointment
 

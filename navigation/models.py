@@ -123,6 +123,10 @@ class Journey(VersionedModel):
         _("diagnosis"), max_length=20, choices=Diagnosis.choices, default=Diagnosis.PENDING, blank=True
     )
     closed_because = models.CharField(_("closed because"), max_length=20, choices=ClosedBecause.choices, blank=True)
+    # The milestones the figures count from the referral (issue 14, §5): set as the journey passes them.
+    oncologist_seen_on = models.DateField(_("first seen by an oncologist"), null=True, blank=True)
+    diagnosed_on = models.DateField(_("diagnosis made"), null=True, blank=True)
+    treatment_started_on = models.DateField(_("treatment started"), null=True, blank=True)
     assistant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -336,3 +340,182 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment}: −{self.offset_minutes} min"
+
+
+# --- the journey's steps and their target times (issue 14, §2) --------------------------------------------
+
+
+class Milestone(models.TextChoices):
+    """What a step of the journey is. Appointments of the matching kinds complete it when attended."""
+
+    ONCOLOGIST = "oncologist", _("oncologist's consultation")
+    DIAGNOSTICS = "diagnostics", _("diagnostic tests")
+    TUMOUR_BOARD = "tumour_board", _("tumour board")
+    DISPENSARY = "dispensary", _("dispensary observation set up")
+    TREATMENT_START = "treatment_start", _("start of treatment")
+    FOLLOW_UP = "follow_up", _("follow-up visit")
+    OTHER = "other", _("other step")
+
+
+# The appointments that complete a step of each kind when the patient attends.
+MILESTONE_OF_APPOINTMENT: dict[str, str] = {
+    Appointment.Kind.ONCOLOGIST: Milestone.ONCOLOGIST,
+    Appointment.Kind.CT: Milestone.DIAGNOSTICS,
+    Appointment.Kind.MRI: Milestone.DIAGNOSTICS,
+    Appointment.Kind.BIOPSY: Milestone.DIAGNOSTICS,
+    Appointment.Kind.ULTRASOUND: Milestone.DIAGNOSTICS,
+    Appointment.Kind.TUMOUR_BOARD: Milestone.TUMOUR_BOARD,
+    Appointment.Kind.TREATMENT_START: Milestone.TREATMENT_START,
+    Appointment.Kind.FOLLOW_UP: Milestone.FOLLOW_UP,
+}
+
+
+class StepTemplate(TimeStampedModel):
+    """A step the journey gets on entering a stage, with its target time in working days counted from the
+    day the stage began (the referral for «suspicion», the day the tests were ordered for «diagnostics»,
+    the day of the diagnosis for «diagnosis»…). Follow-up visits recur: each is due ``interval_months``
+    after the previous one, ``times`` times (empty: for life). Administrators keep the templates."""
+
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    position = models.PositiveSmallIntegerField(_("order"), default=1)
+    milestone = models.CharField(_("kind"), max_length=20, choices=Milestone.choices)
+    title = models.CharField(_("step"), max_length=200)
+    target_working_days = models.PositiveSmallIntegerField(
+        _("target, working days"),
+        null=True,
+        blank=True,
+        help_text=_("Counted from the day the stage began; empty: no target."),
+    )
+    interval_months = models.PositiveSmallIntegerField(
+        _("every, months"), null=True, blank=True, help_text=_("Recurring visits only: months after the previous.")
+    )
+    times = models.PositiveSmallIntegerField(
+        _("how many times"), null=True, blank=True, help_text=_("Recurring visits only; empty: for life.")
+    )
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["stage", "position", "pk"]
+        verbose_name = _("journey step template")
+        verbose_name_plural = _("journey step templates")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(target_working_days__isnull=False) | models.Q(interval_months__isnull=False),
+                name="step_template_has_a_term",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(target_working_days__lte=365) | models.Q(target_working_days__isnull=True),
+                name="step_template_target_bounded",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(interval_months__gte=1, interval_months__lte=60)
+                | models.Q(interval_months__isnull=True),
+                name="step_template_interval_bounded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LateReason(models.TextChoices):
+    NO_SLOTS = "no_slots", _("no free slots in time")
+    PATIENT_CHOICE = "patient_choice", _("the patient chose a later date")
+    PATIENT_ILL = "patient_ill", _("the patient was ill or in hospital")
+    UNREACHABLE = "unreachable", _("could not reach the patient")
+    FACILITY = "facility", _("the facility cancelled or moved it")
+    RESULTS = "results", _("waiting for results")
+    OTHER = "other", _("other reason")
+
+
+class JourneyStep(VersionedModel):
+    """One step of the patient's journey with its due date (in working days on the production calendar) and
+    when it was done; a late one says why."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("to do")
+        DONE = "done", _("done")
+        NOT_NEEDED = "not_needed", _("not needed")
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="steps", verbose_name=_("journey"))
+    template = models.ForeignKey(
+        StepTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("template")
+    )
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    milestone = models.CharField(_("kind"), max_length=20, choices=Milestone.choices)
+    title = models.CharField(_("step"), max_length=200)
+    counted_from = models.DateField(_("counted from"))
+    target_working_days = models.PositiveSmallIntegerField(_("target, working days"), null=True, blank=True)
+    due_on = models.DateField(_("due"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("appointment")
+    )
+    late_reason = models.CharField(_("why late"), max_length=20, choices=LateReason.choices, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["journey", "due_on", "pk"]
+        verbose_name = _("journey step")
+        verbose_name_plural = _("journey steps")
+        indexes = [models.Index(fields=["status", "due_on"]), models.Index(fields=["journey", "milestone", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="done") | models.Q(done_on__isnull=False), name="done_step_has_a_date"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# --- hand-overs to the other services (issue 14, §4) ------------------------------------------------------
+
+
+class Handover(models.Model):
+    """The assistant asked another service to help the patient: the psychological service (a consultation
+    for the patient or a relative, carried as a route step of the case addressed to the service) or the TCSO
+    of the patient's district (a help request). Their own records say how it goes; this says who asked."""
+
+    class Kind(models.TextChoices):
+        PSYCHOLOGIST = "psychologist", _("psychologist's consultation")
+        TCSO = "tcso", _("help from the TCSO")
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="handovers", verbose_name=_("journey"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    route_step = models.OneToOneField(
+        "cases.RouteStep",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="navigation_handover",
+        verbose_name=_("route step"),
+    )
+    help_request = models.OneToOneField(
+        "assistance.HelpRequest",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="navigation_handover",
+        verbose_name=_("help request"),
+    )
+    created_at = models.DateTimeField(_("asked"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("asked by")
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("hand-over to another service")
+        verbose_name_plural = _("hand-overs to other services")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="psychologist", route_step__isnull=False, help_request__isnull=True)
+                | models.Q(kind="tcso", help_request__isnull=False, route_step__isnull=True),
+                name="handover_carried_by_its_record",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.journey}: {self.get_kind_display()}"

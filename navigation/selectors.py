@@ -1,13 +1,17 @@
 """Read queries of navigation: what a user may see, one referral or journey, the assistant's patients."""
 
+import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from core.permissions import is_supervisor, require
 from core.validators import MAX_ID
-from navigation.models import Journey, Referral, Stage
+from navigation.journeys import Delay, delay_of
+from navigation.models import Appointment, CallTask, Journey, JourneyStep, Referral, Stage
 from navigation.rules import is_navigator
 
 
@@ -56,3 +60,71 @@ def pending_answers(user: Any) -> list[Referral]:
     if not is_supervisor.test(user):
         found = found.filter(created_by=user)
     return list(found.order_by("referred_on", "pk")[:200])
+
+
+# --- the assistant's day (issue 14, §4) -------------------------------------------------------------------
+
+
+@dataclass
+class LateStep:
+    step: JourneyStep
+    delay: Delay
+
+
+@dataclass
+class Worklist:
+    """What the assistant has to do today: calls due (reminders by call, follow-ups of missed visits, new
+    patients to welcome), steps overdue with by how much and why, and the patients' appointments today."""
+
+    calls: list[CallTask] = field(default_factory=list)
+    late: list[LateStep] = field(default_factory=list)
+    today: list[Appointment] = field(default_factory=list)
+    to_record: list[Appointment] = field(default_factory=list)
+
+
+def _day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+    return start, start + datetime.timedelta(days=1)
+
+
+def worklist(user: Any, today: datetime.date | None = None, limit: int = 200) -> Worklist:
+    today = today or timezone.localdate()
+    start, end = _day_bounds(today)
+    calls = (
+        CallTask.objects.filter(assigned_to=user, done_at__isnull=True, due_at__lt=end)
+        .select_related("journey__case__person", "appointment__booking__slot__resource__organisation")
+        .order_by("due_at", "pk")
+    )
+    steps = (
+        JourneyStep.objects.filter(journey__assistant=user, status=JourneyStep.Status.OPEN, due_on__lt=today)
+        .exclude(journey__stage=Stage.CLOSED)
+        .select_related("journey__case__person")
+        .order_by("due_on", "pk")
+    )
+    mine = Appointment.objects.filter(journey__assistant=user).select_related(
+        "journey__case__person", "booking__slot__resource__organisation"
+    )
+    return Worklist(
+        calls=list(calls[:limit]),
+        late=[LateStep(step, delay) for step in steps[:limit] if (delay := delay_of(step, today)) is not None],
+        today=list(
+            mine.filter(booking__slot__starts_at__gte=start, booking__slot__starts_at__lt=end).order_by(
+                "booking__slot__starts_at"
+            )
+        ),
+        # Past appointments whose outcome is still to be recorded.
+        to_record=list(
+            mine.filter(status=Appointment.Status.BOOKED, booking__slot__starts_at__lt=start).order_by(
+                "booking__slot__starts_at"
+            )[:limit]
+        ),
+    )
+
+
+def next_steps(journeys: list[Journey]) -> dict[int, JourneyStep]:
+    """For each journey, its open step due first."""
+    found: dict[int, JourneyStep] = {}
+    steps = JourneyStep.objects.filter(journey__in=journeys, status=JourneyStep.Status.OPEN).order_by("due_on", "pk")
+    for step in steps:
+        found.setdefault(step.journey_id, step)
+    return found

@@ -21,8 +21,16 @@ from core.permissions import require
 from core.roles import Role
 from core.validators import clean_field
 from directory.models import DiagnosisCode, Organisation, Programme
-from navigation import printing
-from navigation.models import PROGRAMME_NAVIGATION, AssistantAssignment, AssistantCapacity, Journey, Referral, Stage
+from navigation import journeys, printing
+from navigation.models import (
+    PROGRAMME_NAVIGATION,
+    AssistantAssignment,
+    AssistantCapacity,
+    CallTask,
+    Journey,
+    Referral,
+    Stage,
+)
 from people import services as people_services
 from people.models import Consent, Person
 from people.relations import forget_relations
@@ -223,6 +231,12 @@ def enrol(*, actor: Actor, referral: Referral, reminders_by: str, evidence: str,
         AssistantAssignment.objects.create(
             journey=journey, assistant=choice.assistant, reason=_("assigned at enrolment"), by=actor.user
         )
+        # The way is counted from the referral (the oncologist within 3 working days of it), and the
+        # assistant's first task is to call the new patient: who they are, what comes next.
+        steps = journeys.open_stage_steps(journey, Stage.SUSPICION, referral.referred_on)
+        CallTask.objects.create(
+            journey=journey, kind=CallTask.Kind.WELCOME, due_at=timezone.now(), assigned_to=choice.assistant
+        )
         updated = Referral.objects.filter(
             pk=referral.pk, version=expected_version, consent=Referral.Consent.PENDING
         ).update(
@@ -245,6 +259,7 @@ def enrol(*, actor: Actor, referral: Referral, reminders_by: str, evidence: str,
             referral=referral.pk,
             assistant=choice.assistant.pk,
             over_capacity=choice.over_capacity,
+            steps=len(steps),
         )
     forget_relations(actor.user)
     return journey
@@ -270,8 +285,20 @@ def reassign(*, actor: Actor, journey: Journey, assistant: User, reason: str, ex
         AssistantAssignment.objects.create(
             journey=journey, assistant=assistant, reason=reason, by=actor.user, started_at=now
         )
+        # The calls not yet made go with the patient to the new assistant.
+        moved = CallTask.objects.filter(journey=journey, done_at__isnull=True).update(
+            assigned_to=assistant, updated_at=now
+        )
         journey.refresh_from_db()
-        _journal(actor, Action.CHANGE, journey.case, journey.case.person_id, ["assistant"], assistant=assistant.pk)
+        _journal(
+            actor,
+            Action.CHANGE,
+            journey.case,
+            journey.case.person_id,
+            ["assistant"],
+            assistant=assistant.pk,
+            call_tasks=moved,
+        )
     return journey
 
 

@@ -1,10 +1,12 @@
-"""Pages of the personal assistant: my patients and the referrals waiting for an answer, registering a
-referral, recording the patient's answer, the patient's journey and the printable card."""
+"""Pages of the personal assistant: the day's worklist, my patients and the referrals waiting for an answer,
+registering a referral, recording the patient's answer and the printable card. The journey's pages are in
+``views_journey``, the appointments' in ``views_appointments``."""
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,8 +18,8 @@ from core.validators import bounded_int
 from directory.models import DiagnosisCode
 from directory.selectors import find_diagnosis_codes
 from navigation import selectors, services
-from navigation.forms import AgreeForm, ReferralForm, RefuseForm
-from navigation.models import AssistantAssignment, Referral
+from navigation.forms import AgreeForm, CallDoneForm, ReferralForm, RefuseForm
+from navigation.models import Referral
 from people import selectors as people_selectors
 from people import services as people_services
 from people.models import Person
@@ -25,10 +27,21 @@ from people.models import Person
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """The assistant's day: calls due, steps late, appointments today and those whose outcome is still to be
+    recorded; then the referrals waiting for an answer and the patients, each with their next step."""
     require(request.user, "navigation.register_referral")
+    patients = selectors.my_patients(request.user)
+    following = selectors.next_steps(patients)
+    for journey in patients:
+        journey.next_step = following.get(journey.pk)  # type: ignore[attr-defined]
+    day = selectors.worklist(request.user)
+    for task in day.calls:
+        task.done_form = CallDoneForm(initial={"version": task.version}, prefix=f"c{task.pk}")  # type: ignore[attr-defined]
     context = {
-        "journeys": selectors.my_patients(request.user),
+        "journeys": patients,
         "pending": selectors.pending_answers(request.user),
+        "day": day,
+        "today": timezone.localdate(),
     }
     return render(request, "navigation/home.html", context)
 
@@ -156,17 +169,6 @@ def refuse(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("navigation:referral", pk)
     messages.success(request, _("The refusal is recorded."))
     return redirect("navigation:home")
-
-
-@require_GET
-def journey(request: HttpRequest, pk: int) -> HttpResponse:
-    found = selectors.get_visible_journey(request.user, pk)
-    context = {
-        "journey": found,
-        "referral": Referral.objects.filter(case=found.case).select_related("diagnosis", "polyclinic").first(),
-        "history": list(AssistantAssignment.objects.filter(journey=found).select_related("assistant", "by")),
-    }
-    return render(request, "navigation/journey.html", context)
 
 
 @require_GET

@@ -6,12 +6,12 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from cases.models import CrisisAlert
+from cases.models import FINISHED_STEP_STATUSES, Case, CrisisAlert, Responsible, RouteStep
 from cases.selectors import open_crises
 from core.permissions import is_supervisor, own_organisation_id, require
 from core.validators import MAX_ID
@@ -91,6 +91,7 @@ class Day:
     follow_ups: list[FollowUp] = field(default_factory=list)
     crises: list[CrisisAlert] = field(default_factory=list)
     notes_to_write: list[Consultation] = field(default_factory=list)
+    requests: list[RouteStep] = field(default_factory=list)
 
 
 def day_of(user: Any, today: datetime.date | None = None) -> Day:
@@ -127,6 +128,8 @@ def day_of(user: Any, today: datetime.date | None = None) -> Day:
         .order_by("due_at")
     )
     day.crises = open_crises(user)
+    if own is not None:
+        day.requests = consultation_requests(own)
     # Held in the last 24 hours, by this psychologist, with no note yet: the note can still be written.
     day.notes_to_write = list(
         mine.filter(status=Status.DONE, ended_at__gte=now - datetime.timedelta(hours=24), note__isnull=True).order_by(
@@ -134,3 +137,20 @@ def day_of(user: Any, today: datetime.date | None = None) -> Day:
         )
     )
     return day
+
+
+def consultation_requests(service_id: int, limit: int = 100) -> list[RouteStep]:
+    """Consultations other programmes asked of the service (a route step addressed to it), not yet done and
+    with no consultation booked or waiting for them, the earliest due first."""
+    booked = Consultation.objects.filter(
+        route_step=OuterRef("pk"), status__in=[Status.BOOKED, Status.WAITING, Status.CALLED, Status.IN_PROGRESS]
+    )
+    return list(
+        RouteStep.objects.filter(
+            addressed_to_id=service_id, responsible=Responsible.PSYCHOLOGIST, case__status=Case.Status.OPEN
+        )
+        .exclude(status__in=FINISHED_STEP_STATUSES)
+        .exclude(Exists(booked))
+        .select_related("case__person", "case__organisation", "case__programme")
+        .order_by("due_on", "pk")[:limit]
+    )

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -487,14 +487,15 @@ def psychologist_of_slot(slot: Slot) -> User | None:
 
 
 def open_psych_steps(user: Any, person: Person) -> list[RouteStep]:
-    """Steps "psychologist's consultation" of the patient's open cases at the user's hospital, not yet done."""
+    """Steps "psychologist's consultation" of the patient's open cases at the user's hospital, or asked of the
+    user's service by another programme, not yet done."""
     own = own_organisation_id(user)
     if own is None:
         return []
     return list(
         RouteStep.objects.filter(
+            Q(addressed_to_id=own) | Q(addressed_to__isnull=True, case__organisation_id=own),
             case__person=person,
-            case__organisation_id=own,
             case__status=Case.Status.OPEN,
             responsible=Responsible.PSYCHOLOGIST,
         )

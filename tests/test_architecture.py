@@ -26,7 +26,8 @@ ALLOWED: dict[str, set[str]] = {
     # The slot calendar every programme that books time uses (psych now, navigation next).
     "scheduling": {"core", "directory", "people", "audit"},
     "psych": {"core", "directory", "people", "cases", "scheduling", "audit", "notify", "api"},
-    "navigation": {"core", "directory", "people", "cases", "scheduling", "audit", "notify", "api"},
+    # Hands patients over to the TCSO (a help request) and the psychological service (a route step of the case).
+    "navigation": {"core", "directory", "people", "assistance", "cases", "scheduling", "audit", "notify", "api"},
     "reports": {
         "core",
         "directory",

@@ -165,3 +165,120 @@ PERMISSIONS_COVERED["navigation.view_appointment"] = ["see an appointment"]
 )
 def test_appointment_rule_matrix(clinic, name, perm, obj, expected):
     test_rule_matrix(clinic, name, perm, obj, expected)
+
+
+# --- the journey's and the appointments' pages (issue 14, §2–§4) -----------------------------------------
+
+
+def _step(clinic: Clinic) -> Any:
+    return _page_journey(clinic).steps.get()
+
+
+def _page_appointment(clinic: Clinic) -> Any:
+    from navigation.models import Appointment
+
+    return Appointment.objects.first() or _appointment(clinic)
+
+
+def _call(clinic: Clinic) -> Any:
+    from navigation.models import CallTask
+
+    return CallTask.objects.filter(kind="welcome").first() or _page_journey(clinic).call_tasks.get()
+
+
+def _slot(clinic: Clinic) -> Any:
+    from scheduling.models import Resource, Slot
+
+    journey = _page_journey(clinic)
+    resource = Resource.objects.filter(code="oncologist").first()
+    if resource is None:
+        make_facilities(clinic)
+        resource = Resource.objects.filter(code="oncologist").first()
+    assert resource is not None and journey is not None
+    free = Slot.objects.filter(resource=resource).exclude(bookings__status="booked")
+    return free.order_by("starts_at").first() or make_facilities_slot(resource)
+
+
+def make_facilities_slot(resource: Any) -> Any:
+    import datetime
+
+    from django.utils import timezone
+
+    from scheduling.models import Slot
+
+    later = Slot.objects.filter(resource=resource).count()
+    starts = timezone.now().replace(microsecond=0) + datetime.timedelta(days=5, minutes=30 * later)
+    return Slot.objects.create(resource=resource, starts_at=starts, ends_at=starts + datetime.timedelta(minutes=30))
+
+
+JOURNEY_PAGE_ROWS: list[PageRow] = [
+    ("move the journey on", "post", lambda k: f"/navigation/journeys/{_page_journey(k).pk}/stage/",
+     lambda k: {"version": 1, "stage": "diagnostics", "began_on": _today()}, (R, N, F, F, F, F, F, R)),
+    ("mark a step done", "post", lambda k: f"/navigation/steps/{_step(k).pk}/done/",
+     lambda k: {f"s{_step(k).pk}-version": 1, f"s{_step(k).pk}-done_on": _today()}, (R, N, F, F, F, F, F, R)),
+    ("mark a step not needed", "post", lambda k: f"/navigation/steps/{_step(k).pk}/skip/",
+     lambda k: {f"k{_step(k).pk}-version": 1, f"k{_step(k).pk}-note": "в стационаре"}, (R, N, F, F, F, F, F, R)),
+    ("say why a step is late", "post", lambda k: f"/navigation/steps/{_step(k).pk}/delay/",
+     lambda k: {f"d{_step(k).pk}-version": 1, f"d{_step(k).pk}-late_reason": "no_slots"}, (R, N, F, F, F, F, F, R)),
+    ("add a step", "post", lambda k: f"/navigation/journeys/{_page_journey(k).pk}/steps/",
+     lambda k: {"add-milestone": "other", "add-title": "Маммография", "add-due_on": _today()},
+     (R, N, F, F, F, F, F, R)),
+    ("ask for a psychologist", "post", lambda k: f"/navigation/journeys/{_page_journey(k).pk}/psychologist/",
+     lambda k: {"psy-service": _psych_service(k).pk, "psy-note": ""}, (R, N, F, F, F, F, F, R)),
+    ("ask the TCSO for help", "post", lambda k: f"/navigation/journeys/{_page_journey(k).pk}/tcso/",
+     lambda k: {"tcso-details": "купить продукты"}, (R, N, F, F, F, F, F, R)),
+    ("record a call", "post", lambda k: f"/navigation/calls/{_call(k).pk}/done/",
+     lambda k: {f"c{_call(k).pk}-version": 1, f"c{_call(k).pk}-result": "дозвонились"}, (R, N, N, N, N, N, N, R)),
+    ("find a free time", "get", lambda k: f"/navigation/journeys/{_page_journey(k).pk}/slots/?resource=oncologist",
+     None, (200, N, F, F, F, F, F, R)),
+    ("book a slot", "post", lambda k: f"/navigation/journeys/{_page_journey(k).pk}/book/",
+     lambda k: {"slot": _slot(k).pk, "kind": "oncologist"}, (R, N, F, F, F, F, F, R)),
+    ("an appointment", "get", lambda k: f"/navigation/appointments/{_page_appointment(k).pk}/", None,
+     (200, N, 200, F, F, F, F, R)),
+    ("move an appointment", "post", lambda k: f"/navigation/appointments/{_page_appointment(k).pk}/move/",
+     lambda k: {"version": 1, "slot": _slot(k).pk}, (R, N, F, F, F, F, F, R)),
+    ("cancel an appointment", "post", lambda k: f"/navigation/appointments/{_page_appointment(k).pk}/cancel/",
+     lambda k: {"version": 1, "reason": "заболела"}, (R, N, F, F, F, F, F, R)),
+    ("record a visit's outcome", "post", lambda k: f"/navigation/appointments/{_page_appointment(k).pk}/outcome/",
+     lambda k: {"version": 1, "outcome": "attended"}, (R, N, F, F, F, F, F, R)),
+]  # fmt: skip
+MATRIX_ROWS |= {name for name, *_rest in JOURNEY_PAGE_ROWS}
+PERMISSIONS_COVERED["navigation.change_journey"] += [
+    "move the journey on",
+    "mark a step done",
+    "mark a step not needed",
+    "say why a step is late",
+    "add a step",
+    "ask for a psychologist",
+    "ask the TCSO for help",
+    "record a call",
+]
+PERMISSIONS_COVERED["navigation.book_appointment"] += ["find a free time", "book a slot"]
+PERMISSIONS_COVERED["navigation.view_appointment"] += ["an appointment"]
+PERMISSIONS_COVERED["navigation.change_appointment"] += [
+    "move an appointment",
+    "cancel an appointment",
+    "record a visit's outcome",
+]
+
+
+def _today() -> str:
+    from django.utils import timezone
+
+    return timezone.localdate().isoformat()
+
+
+def _psych_service(clinic: Clinic) -> Any:
+    from directory.models import Organisation
+    from people.tests.factories import OrganisationFactory
+
+    return Organisation.objects.filter(kind="psych_service").first() or OrganisationFactory(
+        name="Московская служба психологической помощи населению", kind=Organisation.Kind.PSYCH_SERVICE
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "url", "data", "expected"), JOURNEY_PAGE_ROWS, ids=[row[0] for row in JOURNEY_PAGE_ROWS]
+)
+def test_journey_page_matrix(clinic, name, method, url, data, expected):
+    test_page_matrix(clinic, name, method, url, data, expected)
