@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 import assistance.api
 import cases.api
 import intake.api
+import navigation.api
 import people.api
 import psych.api
 from api.auth import TokenAuth
@@ -45,6 +46,7 @@ api.add_router("/", people.api.router)
 api.add_router("/", assistance.api.router)
 api.add_router("/", cases.api.router)
 api.add_router("/", psych.api.router)
+api.add_router("/", navigation.api.router)
 api.add_router("/cti", intake.api.router)
 
 

@@ -21,6 +21,7 @@ from cases import services
 from cases.models import PROGRAMME_HOSPITAL
 from core.actor import Actor
 from directory.models import Organisation, Programme
+from navigation.models import AssistantCapacity
 from people.tests.factories import OrganisationFactory, WorkerFactory
 
 EXAMPLES = int(os.environ.get("OPORA_FUZZ_EXAMPLES", "60"))
@@ -49,13 +50,25 @@ def _keep_the_test_connection():
 @pytest.fixture
 def tokens(town, make_user, _keep_the_test_connection):
     """A supervisor's token, to whom every operation of people's is open, the telephony service
-    account's for the CTI webhook, and a hospital coordinator's for cases (with an open case of the
-    town's citizen and a step of its route), so that the checks reach past the permission."""
+    account's for the CTI webhook, a hospital coordinator's for cases (with an open case of the
+    town's citizen and a step of its route) and a personal assistant's for the oncology programme, so
+    that the checks reach past the permission."""
     return {
         "people": ApiToken.issue(user=town.supervisor, name="fuzz")[1],
         "telephony": ApiToken.issue(user=town.telephony, name="fuzz")[1],
         "cases": ApiToken.issue(user=_hospital_coordinator(town, make_user), name="fuzz")[1],
+        "navigation": ApiToken.issue(user=_personal_assistant(make_user), name="fuzz")[1],
     }
+
+
+def _personal_assistant(make_user):
+    """A personal assistant serving a polyclinic, so that referrals can be registered and answered."""
+    assistant = make_user("navigator")
+    polyclinic = OrganisationFactory(name="ГП № 1", kind=Organisation.Kind.POLYCLINIC)
+    WorkerFactory(user=assistant, organisation=polyclinic)
+    Programme.objects.get_or_create(code="oncology_navigation", defaults={"name": "Персональный помощник"})
+    AssistantCapacity.objects.create(assistant=assistant, capacity=50).polyclinics.add(polyclinic)
+    return assistant
 
 
 def _hospital_coordinator(town, make_user):
@@ -76,7 +89,13 @@ def _hospital_coordinator(town, make_user):
 def _token_for(path, tokens):
     if "/cti/" in path:
         return tokens["telephony"]
+    if path.startswith(NAVIGATION_PATHS):
+        return tokens["navigation"]
     return tokens["cases" if path.startswith("/api/v1/cases") else "people"]
+
+
+# The oncology programme's operations are a personal assistant's: a supervisor only reads them.
+NAVIGATION_PATHS = ("/api/v1/referrals", "/api/v1/slots", "/api/v1/appointments")
 
 
 @pytest.mark.django_db

@@ -7,8 +7,9 @@ versions and offsets state their bounds, text fields their enumerations, bodies 
 answers; the CTI webhook says that only the telephony's service account may post to it; issue 12: the
 endpoints of hospital cases, their route of help, needs assessments and hand-offs to the TCSO, added
 beside the others; issue 13: the psychological service's consultations with their confidential notes,
-support groups and hotline calls, added beside them, nothing else changed). Paths, parameters, request
-bodies, answers and component schemas must match.
+support groups and hotline calls, added beside them, nothing else changed; issue 14: the oncology
+programme's referrals, free slots and appointments, added beside them, nothing else changed). Paths,
+parameters, request bodies, answers and component schemas must match.
 """
 
 import json
