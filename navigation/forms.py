@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assistance.models import ServiceType, Urgency
 from core.validators import MAX_ID
@@ -123,7 +124,13 @@ KIND_OF_RESOURCE = {
 
 class SlotSearchForm(forms.Form):
     resource = forms.ChoiceField(label=_("What"), choices=RESOURCE_CHOICES)
-    after = forms.DateField(label=_("From"), required=False, widget=DATE_WIDGET)
+    after = forms.DateField(label=pgettext_lazy("date", "From"), required=False, widget=DATE_WIDGET)
+    kind = forms.ChoiceField(
+        label=_("Appointment"),
+        choices=[("", _("as the search says")), *Appointment.Kind.choices],
+        required=False,
+        help_text=_("A follow-up visit or a tumour board is booked with the oncologist."),
+    )
 
 
 class BookForm(forms.Form):

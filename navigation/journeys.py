@@ -83,6 +83,11 @@ def referral_date(journey: Journey) -> datetime.date:
     return referred_on or timezone.localdate(journey.case.created_at)
 
 
+def start_of(day: datetime.date) -> datetime.datetime:
+    """The day's first moment in the city's time zone (a stage is «since» the day it began)."""
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+
+
 @dataclass(frozen=True)
 class Delay:
     """How late a step is, in working days: done late, late now, or booked for after its due date."""
@@ -102,8 +107,9 @@ def delay_of(
         return Delay(late, "done") if late > 0 else None
     if step.status != OPEN:
         return None
-    if today > step.due_on:
-        return Delay(working_days_between(step.due_on, today), "open", booked_for)
+    # Late from the first working day after the due date (due on Friday, not done: late on Monday).
+    if today > step.due_on and (late := working_days_between(step.due_on, today)) > 0:
+        return Delay(late, "open", booked_for)
     if booked_for is not None and booked_for > step.due_on:
         return Delay(working_days_between(step.due_on, booked_for), "booked", booked_for)
     return None
@@ -238,7 +244,7 @@ def move_stage(
     excluded = to == Stage.DIAGNOSIS and diagnosis_result == Journey.Diagnosis.EXCLUDED
     if excluded:
         to, closed_because = Stage.CLOSED, Journey.ClosedBecause.EXCLUDED
-    values: dict[str, object] = {"stage": to, "stage_since": timezone.now()}
+    values: dict[str, object] = {"stage": to, "stage_since": start_of(began_on)}
     if to == Stage.DIAGNOSIS or excluded:
         values.update(diagnosis_result=diagnosis_result, diagnosed_on=began_on)
     if to == Stage.TREATMENT:

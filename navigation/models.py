@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import TimeStampedModel, VersionedModel
 
@@ -96,7 +97,7 @@ class Stage(models.TextChoices):
     DIAGNOSTICS = "diagnostics", _("diagnostics")
     DIAGNOSIS = "diagnosis", _("diagnosis")
     TREATMENT = "treatment", _("treatment")
-    FOLLOW_UP = "follow_up", _("follow-up")
+    FOLLOW_UP = "follow_up", pgettext_lazy("oncology stage", "follow-up")
     CLOSED = "closed", _("closed")
 
 

@@ -227,7 +227,9 @@ def enrol(*, actor: Actor, referral: Referral, reminders_by: str, evidence: str,
             opened_reason=_("Referral to an oncologist, %(code)s") % {"code": referral.diagnosis_id},
             opened_by=actor.user,
         )
-        journey = Journey.objects.create(case=case, assistant=choice.assistant)
+        journey = Journey.objects.create(
+            case=case, assistant=choice.assistant, stage_since=journeys.start_of(referral.referred_on)
+        )
         AssistantAssignment.objects.create(
             journey=journey, assistant=choice.assistant, reason=_("assigned at enrolment"), by=actor.user
         )

@@ -25,6 +25,9 @@ from navigation.models import Appointment
 from scheduling.models import Slot
 
 SEARCH_DAYS_AHEAD = 366
+SLOTS_SEARCHED = 400
+TIMES_PER_FACILITY = 8
+FACILITIES_SHOWN = 15
 
 
 def get_visible_appointment(request: HttpRequest, pk: int) -> Appointment:
@@ -68,22 +71,28 @@ def slots(request: HttpRequest, pk: int) -> HttpResponse:
         today = timezone.localdate()
         day = min(max(form.cleaned_data["after"] or today, today), today + datetime.timedelta(days=SEARCH_DAYS_AHEAD))
         after = datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
-        found = appointments.search_slots(code, journey.case.person, after=after)
+        found = appointments.search_slots(code, journey.case.person, after=after, limit=SLOTS_SEARCHED)
     elif request.GET:
         report_form(request, form)
     okrug = journey.case.person.district.okrug_id if journey.case.person.district else None
-    days: dict[datetime.date, list[dict[str, Any]]] = {}
+    # Facility by facility, in the order of their earliest free time (the patient's okrug first at the same
+    # time), each with its first free times: the assistant reads the offer to the patient on the phone.
+    facilities: dict[int, dict[str, Any]] = {}
     for slot in found:
-        days.setdefault(timezone.localdate(slot.starts_at), []).append(
-            {"slot": slot, "near": okrug is not None and slot.resource.organisation.okrug_id == okrug}
+        place = slot.resource.organisation
+        entry = facilities.setdefault(
+            place.pk, {"facility": place, "near": okrug is not None and place.okrug_id == okrug, "slots": []}
         )
+        if len(entry["slots"]) < TIMES_PER_FACILITY:
+            entry["slots"].append(slot)
+    kind = form.cleaned_data.get("kind") if form.is_valid() else ""
     context = {
         "journey": journey,
         "form": form,
-        "days": sorted(days.items()),
+        "facilities": list(facilities.values())[:FACILITIES_SHOWN],
         "searched": form.is_bound and form.is_valid(),
         "moving": moving,
-        "book_form": BookForm(initial={"kind": KIND_OF_RESOURCE.get(code, "other")}),
+        "kind": kind or KIND_OF_RESOURCE.get(code, "other"),
     }
     return render(request, "navigation/slots.html", context)
 

@@ -90,8 +90,10 @@ def test_the_assistant_finds_a_ct_books_it_moves_it_and_a_missed_visit_leaves_a_
         later = places.slot("centre", "ct", days=3, hour=11)
         client = client_for(journey.assistant)
         page = client.get(f"/navigation/journeys/{journey.pk}/slots/?resource=ct").content.decode()
-        # Same time: the centre in the patient's okrug first; the hospital's slot too; the later one after.
-        assert page.index(f'value="{near.pk}"') < page.index(f'value="{far.pk}"') < page.index(f'value="{later.pk}"')
+        # Facility by facility, by their earliest time: at the same time the centre in the patient's okrug
+        # first, with its later time too; then the hospital.
+        assert page.index(f'value="{near.pk}"') < page.index(f'value="{later.pk}"') < page.index(f'value="{far.pk}"')
+        assert "в округе пациента" in page
         response = client.post(f"/navigation/journeys/{journey.pk}/book/", {"slot": near.pk, "kind": "ct"})
         appointment = Appointment.objects.get()
         assert response["Location"] == f"/navigation/appointments/{appointment.pk}/"

@@ -1,15 +1,22 @@
 """Oncology navigation in the browser: the personal assistant finds the referred patient at search level,
 registers the referral, records the patient's agreement, is assigned (the least loaded assistant of the
-polyclinic) and prints the card, which names her and her direct phone."""
+polyclinic) and prints the card, which names her and her direct phone; then books a CT in a free slot,
+sees its reminders queued, and, after the day of the scan, marks the visit missed and finds the call to
+make on her day."""
 
+import datetime
+import importlib
 import subprocess
 from pathlib import Path
 
 import pytest
+import time_machine
+from django.apps import apps
 from playwright.sync_api import Page, expect
 
-from navigation.models import Journey, Referral
+from navigation.models import Appointment, CallTask, Journey, Referral
 from navigation.tests.conftest import Clinic, build_clinic
+from navigation.tests.test_appointments import make_facilities
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,6 +26,9 @@ SHOTS = Path("/tmp/shots")
 
 @pytest.fixture
 def clinic(db: None) -> Clinic:
+    # A browser test's database is emptied after each test, the rows of data migrations too: the default
+    # step templates are put back as their migration puts them.
+    importlib.import_module("navigation.migrations.0004_default_step_templates").add_defaults(apps, None)
     clinic = build_clinic()
     clinic.assistant.set_password(PASSWORD)
     clinic.assistant.save()
@@ -33,7 +43,7 @@ def shot(page: Page, name: str) -> None:
 def test_the_assistant_enrols_a_referred_patient_and_prints_the_card(page: Page, live_server, login, clinic, tmp_path):
     login(clinic.assistant, PASSWORD)
     page.get_by_test_id("nav-navigation").click()
-    expect(page.get_by_role("heading", name="Мои пациенты")).to_be_visible()
+    expect(page.get_by_role("heading", name="Мой день")).to_be_visible()
     page.get_by_test_id("new-referral").click()
     page.get_by_label("Поиск").fill("Соколова Мария")
     page.get_by_role("button", name="Найти").click()
@@ -68,3 +78,50 @@ def test_the_assistant_enrols_a_referred_patient_and_prints_the_card(page: Page,
         subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout.split()
     )
     assert "Кузнецова Наталья" in text and "+7 916 123-00-10" in text
+
+
+def test_the_assistant_books_a_ct_sees_the_reminders_and_a_missed_scan_leaves_a_call(
+    page: Page, live_server, login, clinic
+):
+    from navigation.tests.test_journeys import enrol
+
+    places = make_facilities(clinic)
+    journey = enrol(clinic)
+    slot = places.slot("centre", "ct", days=2, hour=11)
+    places.slot("hospital", "ct", days=2, hour=11)
+    login(clinic.assistant, PASSWORD)
+    page.goto(live_server.url + f"/navigation/journeys/{journey.pk}/")
+    expect(page.get_by_test_id("journey-steps")).to_contain_text("Консультация онколога (ЦАОП)")
+    search = page.get_by_test_id("slot-search")
+    search.get_by_role("combobox").select_option(label="КТ")
+    search.get_by_role("button", name="Найти свободное время").click()
+    offers = page.get_by_test_id("free-slots")
+    expect(offers.locator("article").first).to_contain_text("в округе пациента")
+    shot(page, "slots")
+    offers.locator("article").first.get_by_test_id("book-slot").first.click()
+    expect(page.locator(".messages")).to_contain_text("Записано: КТ")
+    reminders = page.get_by_test_id("reminders")
+    expect(reminders).to_contain_text("за 1 день")
+    expect(reminders).to_contain_text("за 2 часа")
+    expect(reminders.get_by_text("в очереди")).to_have_count(2)
+    shot(page, "appointment")
+    appointment = Appointment.objects.get()
+    assert appointment.booking.slot == slot and appointment.kind == "ct" and appointment.reminders.count() == 2
+
+    with time_machine.travel(slot.starts_at + datetime.timedelta(hours=3), tick=True):
+        login(clinic.assistant, PASSWORD)  # the next day's shift
+        page.goto(live_server.url + f"/navigation/appointments/{appointment.pk}/")
+        outcome = page.get_by_test_id("outcome-form")
+        outcome.get_by_label("не пришёл").check()
+        outcome.get_by_role("button", name="Сохранить итог").click()
+        expect(page.locator(".messages")).to_contain_text("Визит отмечен как пропущенный")
+        expect(page.get_by_test_id("past-appointments")).to_contain_text("не пришёл")
+        page.get_by_test_id("nav-navigation").click()
+        calls = page.get_by_test_id("worklist-calls")
+        expect(calls).to_contain_text("Звонок после пропущенного приёма: КТ")
+        shot(page, "worklist")
+        calls.locator("tr", has_text="пропущенного").get_by_label("Итог звонка").fill("Заболела, перезаписать")
+        calls.locator("tr", has_text="пропущенного").get_by_role("button", name="Позвонила").click()
+        expect(page.locator(".messages")).to_contain_text("Звонок записан")
+    task = CallTask.objects.get(journey=journey, kind="missed_visit")
+    assert task.done_at is not None and task.result == "Заболела, перезаписать"
