@@ -29,7 +29,7 @@ from core.permissions import require
 from core.validators import clean_field
 from directory.models import Organisation
 from navigation import journeys
-from navigation.models import Appointment, CallTask, Journey, Referral, Reminder
+from navigation.models import Appointment, CallTask, Journey, Referral, Reminder, Reply
 from notify import services as notify
 from notify.models import Channel
 from people.models import Person, PersonPhone
@@ -320,6 +320,54 @@ def record_outcome(
     return appointment
 
 
+def record_reply(*, actor: Actor, appointment: Appointment, reply: str, expected_version: int) -> Appointment:
+    """The patient answered a reminder (by SMS or on the phone): they will come; they cannot, and the
+    appointment is cancelled, its slot freed for others; or they want another time, and the assistant gets a
+    call to find one with them."""
+    require(actor.user, "navigation.change_appointment", appointment)
+    _require_booked(appointment, expected_version)
+    if reply not in Reply.values:
+        raise ValidationError({"reply": _("Choose what the patient answered.")})
+    now = timezone.now()
+    if appointment.booking.slot.starts_at <= now:
+        raise ValidationError({"__all__": _("The appointment has begun: record whether the patient came.")})
+    with transaction.atomic():
+        if reply == Reply.CANCEL:
+            with translation.override(PATIENT_LANGUAGE):  # stored: in the city's language
+                reason = _("The patient asked to cancel, answering the reminder.")
+            _claim(
+                appointment,
+                expected_version,
+                reply=reply,
+                reply_at=now,
+                status=Appointment.Status.CANCELLED,
+                cancel_reason=reason,
+            )
+            calendar.cancel(actor=actor, booking=appointment.booking)
+            appointment.reminders.filter(sent_at__isnull=True).delete()
+        else:
+            _claim(appointment, expected_version, reply=reply, reply_at=now)
+        task = None
+        if reply == Reply.MOVE:
+            task = CallTask.objects.create(
+                journey=appointment.journey,
+                appointment=appointment,
+                kind=CallTask.Kind.NEW_TIME,
+                due_at=now,
+                assigned_to_id=appointment.journey.assistant_id,
+            )
+        appointment.refresh_from_db()
+        _journal(
+            actor,
+            Action.CHANGE,
+            appointment,
+            ["reply", "status"] if reply == Reply.CANCEL else ["reply"],
+            reply=reply,
+            **({"call_task": task.pk} if task is not None else {}),
+        )
+    return appointment
+
+
 # --- reminders sent ---------------------------------------------------------------------------------------
 
 
@@ -408,6 +456,7 @@ __all__ = [
     "cancel_appointment",
     "move_appointment",
     "record_outcome",
+    "record_reply",
     "search_slots",
     "send_due_reminders",
 ]

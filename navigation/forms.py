@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 from assistance.models import ServiceType, Urgency
 from core.validators import MAX_ID
 from directory.models import Organisation
-from navigation.models import Appointment, Journey, LateReason, Milestone, Referral, Stage
+from navigation.models import Appointment, Journey, LateReason, Milestone, Referral, Reply, Stage
 
 
 class ReferralForm(forms.Form):
@@ -155,6 +155,10 @@ class OutcomeForm(Versioned):
     result = forms.CharField(
         label=_("Result"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class ReplyForm(Versioned):
+    reply = forms.ChoiceField(label=_("The patient answered"), choices=Reply.choices, widget=forms.RadioSelect)
 
 
 class CallDoneForm(Versioned):

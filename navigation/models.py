@@ -214,6 +214,12 @@ class AssistantAssignment(models.Model):
 # --- appointments and reminders (issue 14, §3–§4) -------------------------------------------------------
 
 
+class Reply(models.TextChoices):
+    CONFIRMED = "confirmed", _("confirmed: will come")
+    CANCEL = "cancel", _("asked to cancel")
+    MOVE = "move", _("asked for another time")
+
+
 class Appointment(VersionedModel):
     """A doctor's visit or a diagnostic test the assistant booked for the patient: a hold on a slot of a
     facility's resource (``scheduling.Booking``) and what came of it. Moving it replaces the booking."""
@@ -245,6 +251,9 @@ class Appointment(VersionedModel):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.BOOKED)
     result = models.TextField(_("result"), blank=True)
     cancel_reason = models.CharField(_("why cancelled"), max_length=300, blank=True)
+    # The patient's answer to a reminder (by SMS reply or on the phone), as the assistant recorded it.
+    reply = models.CharField(_("patient's reply"), max_length=20, choices=Reply.choices, blank=True)
+    reply_at = models.DateTimeField(_("replied"), null=True, blank=True)
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("booked by")
     )
@@ -273,6 +282,7 @@ class CallTask(VersionedModel):
         REMINDER = "reminder", _("reminder call")
         MISSED_VISIT = "missed_visit", _("follow-up after a missed visit")
         WELCOME = "welcome", _("welcome a new patient")
+        NEW_TIME = "new_time", _("find another time with the patient")
 
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="call_tasks", verbose_name=_("journey"))
     appointment = models.ForeignKey(

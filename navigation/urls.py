@@ -26,5 +26,6 @@ urlpatterns = [
     path("appointments/<int:pk>/move/", views_appointments.move, name="move"),
     path("appointments/<int:pk>/cancel/", views_appointments.cancel, name="cancel"),
     path("appointments/<int:pk>/outcome/", views_appointments.outcome, name="outcome"),
+    path("appointments/<int:pk>/reply/", views_appointments.reply, name="reply"),
     path("calls/<int:pk>/done/", views_journey.call_done, name="call_done"),
 ]

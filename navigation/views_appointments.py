@@ -20,8 +20,16 @@ from core.exceptions import ConcurrentEditError, ValidationError
 from core.permissions import require
 from core.validators import MAX_ID, bounded_int
 from navigation import appointments, selectors
-from navigation.forms import KIND_OF_RESOURCE, BookForm, CancelForm, MoveForm, OutcomeForm, SlotSearchForm
-from navigation.models import Appointment
+from navigation.forms import (
+    KIND_OF_RESOURCE,
+    BookForm,
+    CancelForm,
+    MoveForm,
+    OutcomeForm,
+    ReplyForm,
+    SlotSearchForm,
+)
+from navigation.models import Appointment, Reply
 from scheduling.models import Slot
 
 SEARCH_DAYS_AHEAD = 366
@@ -167,6 +175,7 @@ def appointment(request: HttpRequest, pk: int) -> HttpResponse:
         "begun": begun,
         "cancel_form": CancelForm(initial={"version": found.version}) if may_change and booked else None,
         "outcome_form": OutcomeForm(initial={"version": found.version}) if may_change and booked and begun else None,
+        "reply_form": ReplyForm(initial={"version": found.version}) if may_change and booked and not begun else None,
         "resource_code": found.booking.slot.resource.code,
     }
     return render(request, "navigation/appointment.html", context)
@@ -243,3 +252,30 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The visit is recorded."))
     return redirect("navigation:journey", found.journey_id)
+
+
+@require_POST
+def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _changeable(request, pk)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        report_form(request, form)
+        return redirect("navigation:appointment", pk)
+    try:
+        recorded = appointments.record_reply(
+            actor=Actor.from_request(request),
+            appointment=found,
+            reply=form.cleaned_data["reply"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except (ValidationError, ConcurrentEditError) as error:
+        report(request, error)
+        return redirect("navigation:appointment", pk)
+    if recorded.status == Appointment.Status.CANCELLED:
+        messages.success(request, _("The appointment is cancelled at the patient's request; the slot is free."))
+        return redirect("navigation:journey", found.journey_id)
+    if recorded.reply == Reply.MOVE:
+        messages.success(request, _("Recorded. A call to find another time is on your list."))
+    else:
+        messages.success(request, _("The patient's answer is recorded."))
+    return redirect("navigation:appointment", pk)

@@ -1,5 +1,5 @@
 """Appointments of the oncology programme in the JSON API (/api/v1/appointments): book a free slot for a
-patient, move it, cancel it, record what came of it.
+patient, move it, cancel it, record the patient's reply to a reminder and what came of the visit.
 
 Every write goes through ``navigation.appointments`` as the pages' do (they check the permission, validate,
 write and journal in one transaction; the slot calendar's database index makes a double booking
@@ -36,6 +36,7 @@ from navigation.api.schemas import (
     AppointmentMoveIn,
     AppointmentOut,
     AppointmentOutcomeIn,
+    AppointmentReplyIn,
     appointment_out,
     record_view,
     refusal,
@@ -249,6 +250,32 @@ def outcome(request: HttpRequest, appointment_id: int, payload: AppointmentOutco
                 outcome=payload.outcome,
                 result=payload.result,
                 expected_version=payload.version,
+            )
+        except ValidationError as error:
+            raise refusal(error, FIELD_NAMES) from error
+        return Answer(200, _fresh(appointment.pk))
+
+    answer, replayed = run_idempotent(request, action)
+    return idempotent_answer(answer, replayed)
+
+
+@router.post(
+    "/appointments/{appointment_id}/reply",
+    response={200: AppointmentOut, 404: ErrorOut, 409: ConflictOut, **BODY_ERRORS, **ERRORS},
+    operation_id="record_appointment_reply",
+    summary="Record the patient's answer to a reminder",
+    openapi_extra=IDEMPOTENCY_DOC,
+)
+def reply(request: HttpRequest, appointment_id: int, payload: AppointmentReplyIn) -> HttpResponse:
+    """Before the appointment: the patient will come (``confirmed``), cannot (``cancel``: the appointment is
+    cancelled and the slot freed) or wants another time (``move``: a call for the assistant)."""
+    appointment = _load(request, appointment_id, "navigation.change_appointment")
+    actor = api_actor(request)
+
+    def action() -> Answer:
+        try:
+            appointments.record_reply(
+                actor=actor, appointment=appointment, reply=payload.reply, expected_version=payload.version
             )
         except ValidationError as error:
             raise refusal(error, FIELD_NAMES) from error

@@ -23,7 +23,7 @@ from core.exceptions import ValidationError
 from core.validators import MAX_ID, try_normalise_phone
 from directory.models import Organisation
 from navigation.appointments import OUTCOMES
-from navigation.models import Appointment, Journey, Referral, Reminder, Stage
+from navigation.models import Appointment, Journey, Referral, Reminder, Reply, Stage
 from scheduling.models import Resource, Slot
 
 # The version columns are 32-bit integers on PostgreSQL and a write sets the next version, which must fit
@@ -91,6 +91,16 @@ class AppointmentOutcomeIn(Strict):
     )
     result: str = Field(default="", max_length=2000, description="What came of the visit.")
     version: int = Field(ge=0, le=MAX_VERSION, description="The version of the appointment the outcome is based on.")
+
+
+class AppointmentReplyIn(Strict):
+    reply: str = Field(
+        max_length=20,
+        description="What the patient answered a reminder: confirmed (will come), cancel (the appointment is "
+        "cancelled and its slot freed), move (the assistant gets a call to find another time).",
+        json_schema_extra=one_of(Reply.values),
+    )
+    version: int = Field(ge=0, le=MAX_VERSION, description="The version of the appointment the reply is based on.")
 
 
 # --- answers -----------------------------------------------------------------------------------------
@@ -192,6 +202,10 @@ class AppointmentOut(Schema):
     resource: ResourceOut
     result: str
     cancel_reason: str
+    reply: str = Field(
+        description="The patient's answer to a reminder, as recorded; empty when none.",
+        json_schema_extra=one_of(["", *Reply.values]),
+    )
     reminders: list[ReminderOut]
 
 
@@ -276,6 +290,7 @@ def appointment_out(appointment: Appointment) -> AppointmentOut:
         resource=resource_out(slot.resource),
         result=appointment.result,
         cancel_reason=appointment.cancel_reason,
+        reply=appointment.reply,
         reminders=[
             ReminderOut(offset_minutes=r.offset_minutes, channel=r.channel, due_at=r.due_at, sent_at=r.sent_at)
             for r in sorted(appointment.reminders.all(), key=lambda r: (r.due_at, r.pk))

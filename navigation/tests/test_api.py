@@ -570,6 +570,30 @@ def test_cancelling_needs_a_reason_and_frees_the_slot(clinic, api_as, places):
     assert again.status_code == 422 and again.json()["detail"] == "The appointment is cancelled already."
 
 
+def test_the_patients_reply_is_recorded_and_a_cancel_frees_the_slot(clinic, api_as, places):
+    journey = enrolled(clinic)
+    slot = places.slot("centre", "ct", days=2)
+    appointment = booked(clinic, journey, slot, kind="ct")
+    api = api_as(clinic.assistant)
+
+    unknown = api.post(f"{APPOINTMENTS}/{appointment.pk}/reply", {"reply": "perhaps", "version": 1})
+    confirmed = api.post(f"{APPOINTMENTS}/{appointment.pk}/reply", {"reply": "confirmed", "version": 1})
+    stale = api.post(f"{APPOINTMENTS}/{appointment.pk}/reply", {"reply": "cancel", "version": 1})
+    cancelled = api.post(f"{APPOINTMENTS}/{appointment.pk}/reply", {"reply": "cancel", "version": 2})
+
+    assert unknown.status_code == 422 and stale.status_code == 409
+    assert confirmed.status_code == 200 and confirmed.json()["reply"] == "confirmed"
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "cancelled" and cancelled.json()["reply"] == "cancel"
+    assert Booking.objects.get(slot=slot).status == "cancelled"
+    assert (
+        api_as(clinic.colleague)
+        .post(f"{APPOINTMENTS}/{appointment.pk}/reply", {"reply": "confirmed", "version": 3})
+        .status_code
+        == 404
+    )
+
+
 def test_a_missed_visit_is_recorded_after_it_began_and_gives_a_call_task(clinic, api_as, places):
     journey = enrolled(clinic)
     slot = places.slot("centre", "ct", days=1)

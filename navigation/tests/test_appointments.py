@@ -522,3 +522,81 @@ def test_two_assistants_booking_the_last_slot_at_once_one_wins(clinic, places):
     assert Booking.objects.filter(slot=slot, status="booked").count() == 1
     winner = Appointment.objects.get()
     assert winner.reminders.count() == 2 and len(journal()) == 1
+
+
+# --- the patient's reply, and a gateway that fails (issue 14, §4 and §7) -----------------------------------
+
+
+@pytest.mark.django_db
+def test_the_patients_reply_confirms_cancels_or_asks_for_another_time(clinic, places):
+    from navigation.models import Reply
+
+    journey = enrolled(clinic)
+    confirmed = booked(clinic, journey, places.slot("centre", "oncologist", days=3))
+    cancelled = booked(clinic, journey, places.slot("centre", "ct", days=4), kind="ct")
+    moved = booked(clinic, journey, places.slot("hospital", "ct", days=5), kind="ct")
+    actor = Actor(journey.assistant)
+    appointments.record_reply(actor=actor, appointment=confirmed, reply=Reply.CONFIRMED, expected_version=1)
+    appointments.record_reply(actor=actor, appointment=cancelled, reply=Reply.CANCEL, expected_version=1)
+    appointments.record_reply(actor=actor, appointment=moved, reply=Reply.MOVE, expected_version=1)
+    for a in (confirmed, cancelled, moved):
+        a.refresh_from_db()
+    assert (confirmed.status, confirmed.reply, confirmed.reminders.count()) == ("booked", "confirmed", 2)
+    assert cancelled.status == "cancelled" and cancelled.booking.status == Booking.Status.CANCELLED
+    with translation.override("ru"):
+        assert "отменить" in cancelled.cancel_reason
+    assert not cancelled.reminders.exists()
+    assert moved.status == "booked" and moved.reply == "move"
+    [task] = CallTask.objects.filter(kind="new_time")
+    assert task.appointment == moved and task.assigned_to == journey.assistant and task.done_at is None
+    assert {e.details.get("reply") for e in journal()} >= {"confirmed", "cancel", "move"}
+    with pytest.raises(ConcurrentEditError):
+        appointments.record_reply(actor=actor, appointment=confirmed, reply=Reply.CANCEL, expected_version=1)
+    with pytest.raises(ValidationError):
+        appointments.record_reply(actor=actor, appointment=confirmed, reply="maybe", expected_version=2)
+    with pytest.raises(PermissionDenied):
+        appointments.record_reply(
+            actor=Actor(clinic.supervisor), appointment=confirmed, reply=Reply.CANCEL, expected_version=2
+        )
+
+
+@pytest.mark.django_db
+def test_a_reply_after_the_visit_began_is_refused(clinic, places):
+    appointment = _booked_on_monday(clinic, places)
+    begun = time_machine.travel(WEDNESDAY_10 + datetime.timedelta(minutes=5), tick=False)
+    with begun, pytest.raises(ValidationError):
+        appointments.record_reply(
+            actor=Actor(clinic.assistant), appointment=appointment, reply="cancel", expected_version=1
+        )
+    appointment.refresh_from_db()
+    assert appointment.status == "booked" and appointment.reply == ""
+
+
+@pytest.mark.django_db
+def test_a_reminder_the_gateway_refuses_is_retried_by_the_outbox_and_sent_once(clinic, places, settings):
+    from notify import channels, delivery
+    from notify.tests.conftest import CountingChannel
+
+    settings.OPORA_SMS_CHANNEL = "counting"
+    channels.REGISTRY["counting"] = CountingChannel
+    CountingChannel.calls = []
+    CountingChannel.fail_with = channels.DeliveryError("gateway down")
+    try:
+        _booked_on_monday(clinic, places)
+        day_before = WEDNESDAY_10 - datetime.timedelta(days=1)
+        assert sweep(day_before) == 1
+        [message] = OutboxMessage.objects.all()
+        with time_machine.travel(day_before, tick=False):
+            assert delivery.deliver(message.pk) == "retry"
+        message.refresh_from_db()
+        CountingChannel.fail_with = None
+        assert sweep(message.next_attempt_at) == 0  # the reminder is not queued again
+        with time_machine.travel(message.next_attempt_at, tick=False):
+            assert delivery.deliver(message.pk) == "sent"
+        message.refresh_from_db()
+        assert message.status == "sent" and message.attempts == 2
+        assert CountingChannel.calls == [message.pk, message.pk]
+        assert OutboxMessage.objects.count() == 1
+    finally:
+        channels.REGISTRY.pop("counting", None)
+        CountingChannel.fail_with = None

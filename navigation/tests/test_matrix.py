@@ -239,6 +239,8 @@ JOURNEY_PAGE_ROWS: list[PageRow] = [
      lambda k: {"version": 1, "slot": _slot(k).pk}, (R, N, F, F, F, F, F, R)),
     ("cancel an appointment", "post", lambda k: f"/navigation/appointments/{_page_appointment(k).pk}/cancel/",
      lambda k: {"version": 1, "reason": "заболела"}, (R, N, F, F, F, F, F, R)),
+    ("record the patient's reply", "post", lambda k: f"/navigation/appointments/{_page_appointment(k).pk}/reply/",
+     lambda k: {"version": 1, "reply": "confirmed"}, (R, N, F, F, F, F, F, R)),
     ("record a visit's outcome", "post", lambda k: f"/navigation/appointments/{_page_appointment(k).pk}/outcome/",
      lambda k: {"version": 1, "outcome": "attended"}, (R, N, F, F, F, F, F, R)),
 ]  # fmt: skip
@@ -258,6 +260,7 @@ PERMISSIONS_COVERED["navigation.view_appointment"] += ["an appointment"]
 PERMISSIONS_COVERED["navigation.change_appointment"] += [
     "move an appointment",
     "cancel an appointment",
+    "record the patient's reply",
     "record a visit's outcome",
 ]
 

@@ -113,6 +113,23 @@ def test_the_assistant_finds_a_ct_books_it_moves_it_and_a_missed_visit_leaves_a_
 
 
 @pytest.mark.django_db
+def test_the_patients_answer_to_a_reminder_is_recorded_on_the_appointment(clinic):
+    places = make_facilities(clinic)
+    journey = enrol(clinic)
+    appointment = booked(clinic, journey, places.slot("centre", "oncologist", days=3))
+    client = client_for(journey.assistant)
+    page = text(client.get(f"/navigation/appointments/{appointment.pk}/"))
+    assert "Ответ пациента на напоминание" in page
+    response = client.post(f"/navigation/appointments/{appointment.pk}/reply/", {"version": 1, "reply": "move"})
+    assert response["Location"] == f"/navigation/appointments/{appointment.pk}/"
+    page = text(client.get("/navigation/"))
+    assert "Подобрать с пациентом другое время" in page
+    client.post(f"/navigation/appointments/{appointment.pk}/reply/", {"version": 2, "reply": "cancel"})
+    appointment.refresh_from_db()
+    assert appointment.status == "cancelled" and appointment.reply == "cancel"
+
+
+@pytest.mark.django_db
 def test_a_stale_move_of_the_stage_is_refused_on_the_page_and_nothing_changes(clinic):
     journey = enrol(clinic)
     client = client_for(journey.assistant)
