@@ -84,7 +84,7 @@ def ask_psychologist(
             title = _("Psychologist's consultation for a relative: %(name)s") % {"name": relative.full_name}
         else:
             title = _("Psychologist's consultation for the patient")
-    title += f". {note}" if note else ""
+    title += f": {note}" if note else ""
     case = journey.case
     with transaction.atomic():
         position = (case.steps.order_by("-position").values_list("position", flat=True).first() or 0) + 1

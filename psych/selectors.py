@@ -151,6 +151,6 @@ def consultation_requests(service_id: int, limit: int = 100) -> list[RouteStep]:
         )
         .exclude(status__in=FINISHED_STEP_STATUSES)
         .exclude(Exists(booked))
-        .select_related("case__person", "case__organisation", "case__programme")
+        .select_related("case__person", "case__organisation", "case__programme", "created_by")
         .order_by("due_on", "pk")[:limit]
     )

@@ -17,11 +17,12 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
+from assistance.models import ServiceType
 from core.actor import Actor
 from core.roles import Role
 from demo.seed import SeedContext
 from directory.models import DiagnosisCode, Organisation, Worker
-from navigation import appointments, journeys, services
+from navigation import appointments, handovers, journeys, services
 from navigation.models import Appointment, AssistantCapacity, Journey, JourneyStep, Referral
 from people.models import Person
 from scheduling import services as slot_calendar
@@ -333,6 +334,11 @@ def _history(journey: Journey, referred_on: datetime.date, n: int, rng: random.R
         _move(journey, "diagnosis", diagnosed, diagnosis_result="confirmed")
         _done(journey, "dispensary", min(add_working_days(diagnosed, 2), today))
         made += _book(journey, "oncologist", "tumour_board", 2)
+        service = next(iter(handovers.psych_services()), None)
+        if service is not None:
+            handovers.ask_psychologist(
+                actor=Actor.system(journey.assistant), journey=journey, service=service, note="тревога после диагноза"
+            )
     elif shape == 5:
         _done(journey, "oncologist", seen)
         _move(journey, "diagnostics", seen)
@@ -345,4 +351,13 @@ def _history(journey: Journey, referred_on: datetime.date, n: int, rng: random.R
         _move(journey, "treatment", min(add_working_days(seen, 6), today))
         _move(journey, "follow_up", today)
         made += _book(journey, "oncologist", "follow_up", 30)
+        medicines = ServiceType.objects.filter(code="medicines", is_active=True).first()
+        if medicines is not None and n % 2 == 0:
+            handovers.ask_tcso(
+                actor=Actor.system(journey.assistant),
+                journey=journey,
+                service_type=medicines,
+                details="После курса лечения слабость, нужна доставка лекарств по рецепту",
+                consent_evidence="устное согласие по телефону",
+            )
     return made

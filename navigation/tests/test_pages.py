@@ -160,9 +160,10 @@ def test_asking_for_a_psychologist_reaches_the_services_day(clinic):
     handover = Handover.objects.get()
     step = handover.route_step
     assert step.addressed_to == service and step.responsible == "psychologist" and step.case == journey.case
-    assert step.title == "Консультация психолога для пациента. тревога"
+    assert step.title == "Консультация психолога для пациента: тревога"
     day = text(client_for(psychologist).get("/psych/"))
     assert "Консультации, о которых просят службу" in day and clinic.patient.full_name in day
+    assert journey.assistant.get_full_name() in day  # whom to ask
     assert psychologist.has_perm("cases.move_psychologist_step", step)
     assert not clinic.psychologist.has_perm("cases.move_psychologist_step", step)  # a hospital's, not asked
     assert [s.pk for s in RouteStep.objects.filter(addressed_to=service)] == [step.pk]
