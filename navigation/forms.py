@@ -3,11 +3,13 @@
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from assistance.models import ServiceType, Urgency
+from core.roles import Role
 from core.validators import MAX_ID
 from directory.models import Organisation
 from navigation.models import Appointment, Journey, LateReason, Milestone, Referral, Reply, Stage
@@ -196,3 +198,15 @@ class TcsoForm(forms.Form):
         self.fields["service_type"].queryset = ServiceType.objects.filter(  # type: ignore[attr-defined]
             is_active=True
         ).order_by("name")
+
+
+class ReassignForm(Versioned):
+    assistant = forms.ModelChoiceField(label=_("New personal assistant"), queryset=User.objects.none())
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+    def __init__(self, *args: Any, exclude: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        assistants = User.objects.filter(groups__name=Role.NAVIGATOR, is_active=True).exclude(pk=exclude or 0)
+        field = self.fields["assistant"]
+        field.queryset = assistants.order_by("last_name", "first_name")  # type: ignore[attr-defined]
+        field.label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[attr-defined]

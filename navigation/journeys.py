@@ -286,15 +286,16 @@ def _finish_open(journey: Journey, milestone: str, done_on: datetime.date) -> No
 
 
 def _close_everything(actor: Actor, journey: Journey) -> None:
-    """A journey that ends: its open steps are not needed, its open calls not made, and the appointments
-    still booked are cancelled so the slots go to other patients."""
+    """A journey that ends: its open steps are not needed, its calls not yet made are dropped, and the
+    appointments still booked are cancelled so the slots go to other patients."""
     now = timezone.now()
     with translation.override(settings.LANGUAGE_CODE):  # stored: in the city's language, whoever closes
         reason = _("The patient's journey is closed: %(why)s.") % {"why": journey.get_closed_because_display()}
     JourneyStep.objects.filter(journey=journey, status=OPEN).update(
         status=JourneyStep.Status.NOT_NEEDED, note=reason[:500], updated_at=now
     )
-    CallTask.objects.filter(journey=journey, done_at__isnull=True).update(done_at=now, result=reason[:500])
+    # The calls not yet made are dropped, not marked made: the figures count the calls made.
+    CallTask.objects.filter(journey=journey, done_at__isnull=True).delete()
     booked = Appointment.objects.filter(journey=journey, status=Appointment.Status.BOOKED).select_related("booking")
     for appointment in booked:
         Appointment.objects.filter(pk=appointment.pk).update(

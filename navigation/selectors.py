@@ -128,3 +128,74 @@ def next_steps(journeys: list[Journey]) -> dict[int, JourneyStep]:
     for step in steps:
         found.setdefault(step.journey_id, step)
     return found
+
+
+# --- the supervisor's overview ------------------------------------------------------------------------------
+
+
+@dataclass
+class AssistantLoad:
+    assistant: Any
+    active: int
+    capacity: int | None
+    accepting: bool
+    late: int
+    calls_due: int
+    polyclinics: list[str]
+
+
+def assistants_overview(today: datetime.date | None = None) -> list[AssistantLoad]:
+    """Every personal assistant: active patients against capacity, steps late, calls due now; a fixed number of
+    queries whatever the number of assistants."""
+    from django.contrib.auth.models import User
+    from django.db.models import Count
+
+    from core.roles import Role
+    from navigation.models import AssistantCapacity
+
+    today = today or timezone.localdate()
+    users = list(User.objects.filter(groups__name=Role.NAVIGATOR, is_active=True).order_by("last_name", "first_name"))
+    active = dict(
+        Journey.objects.exclude(stage=Stage.CLOSED)
+        .values("assistant")
+        .annotate(n=Count("pk"))
+        .values_list("assistant", "n")
+    )
+    late = dict(
+        JourneyStep.objects.filter(status=JourneyStep.Status.OPEN, due_on__lt=today)
+        .exclude(journey__stage=Stage.CLOSED)
+        .values("journey__assistant")
+        .annotate(n=Count("pk"))
+        .values_list("journey__assistant", "n")
+    )
+    calls = dict(
+        CallTask.objects.filter(done_at__isnull=True, due_at__lte=timezone.now())
+        .values("assigned_to")
+        .annotate(n=Count("pk"))
+        .values_list("assigned_to", "n")
+    )
+    capacities = {c.assistant_id: c for c in AssistantCapacity.objects.prefetch_related("polyclinics")}
+    return [
+        AssistantLoad(
+            assistant=user,
+            active=active.get(user.pk, 0),
+            capacity=capacities[user.pk].capacity if user.pk in capacities else None,
+            accepting=capacities[user.pk].is_accepting if user.pk in capacities else False,
+            late=late.get(user.pk, 0),
+            calls_due=calls.get(user.pk, 0),
+            polyclinics=[str(p) for p in capacities[user.pk].polyclinics.all()] if user.pk in capacities else [],
+        )
+        for user in users
+    ]
+
+
+def late_steps(user: Any, today: datetime.date | None = None, limit: int = 200) -> list[LateStep]:
+    """Steps late across the journeys the user sees (a supervisor: the whole programme), the latest first."""
+    today = today or timezone.localdate()
+    steps = (
+        JourneyStep.objects.filter(journey__in=visible_journeys(user), status=JourneyStep.Status.OPEN, due_on__lt=today)
+        .exclude(journey__stage=Stage.CLOSED)
+        .select_related("journey__case__person", "journey__assistant")
+        .order_by("due_on", "pk")[:limit]
+    )
+    return [LateStep(step, delay) for step in steps if (delay := delay_of(step, today)) is not None]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("journeys/<int:pk>/steps/", views_journey.step_add, name="step_add"),
     path("journeys/<int:pk>/psychologist/", views_journey.ask_psychologist, name="ask_psychologist"),
     path("journeys/<int:pk>/tcso/", views_journey.ask_tcso, name="ask_tcso"),
+    path("journeys/<int:pk>/reassign/", views_journey.reassign, name="reassign"),
     path("journeys/<int:pk>/slots/", views_appointments.slots, name="slots"),
     path("journeys/<int:pk>/book/", views_appointments.book, name="book"),
     path("steps/<int:pk>/done/", views_journey.step_done, name="step_done"),

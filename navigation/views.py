@@ -30,6 +30,14 @@ def home(request: HttpRequest) -> HttpResponse:
     """The assistant's day: calls due, steps late, appointments today and those whose outcome is still to be
     recorded; then the referrals waiting for an answer and the patients, each with their next step."""
     require(request.user, "navigation.register_referral")
+    if not request.user.has_perm("navigation.change_journey"):
+        # A supervisor oversees: the assistants' load, what is late across the programme, the referrals.
+        context_overview = {
+            "assistants": selectors.assistants_overview(),
+            "late": selectors.late_steps(request.user),
+            "pending": selectors.pending_answers(request.user),
+        }
+        return render(request, "navigation/overview.html", context_overview)
     patients = selectors.my_patients(request.user)
     following = selectors.next_steps(patients)
     for journey in patients:

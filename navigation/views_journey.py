@@ -19,12 +19,13 @@ from core.actor import Actor
 from core.exceptions import ConcurrentEditError, ValidationError
 from core.permissions import require
 from core.validators import MAX_ID
-from navigation import handovers, journeys, selectors
+from navigation import handovers, journeys, selectors, services
 from navigation.forms import (
     AddStepForm,
     CallDoneForm,
     DelayForm,
     PsychForm,
+    ReassignForm,
     SlotSearchForm,
     StageForm,
     StepDoneForm,
@@ -139,6 +140,9 @@ def journey(request: HttpRequest, pk: int) -> HttpResponse:
         if may_change and found.is_active and psych_services
         else None,
         "tcso_form": TcsoForm(prefix="tcso") if may_change and found.is_active else None,
+        "reassign_form": ReassignForm(initial={"version": found.version}, exclude=found.assistant_id, prefix="re")
+        if found.is_active and request.user.has_perm("navigation.reassign", found)
+        else None,
         "today": today,
     }
     for task in calls:
@@ -334,3 +338,30 @@ def call_done(request: HttpRequest, pk: int) -> HttpResponse:
     if back:
         return redirect("navigation:home")
     return _back(task.journey_id, "calls")
+
+
+@require_POST
+def reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    """A supervisor gives the patient another assistant (a leave, a caseload to even out), with the reason."""
+    found = selectors.get_visible_journey(request.user, pk)
+    require(request.user, "navigation.reassign", found)
+    form = ReassignForm(request.POST, exclude=found.assistant_id, prefix="re")
+    if not form.is_valid():
+        report_form(request, form)
+        return _back(pk, "assistant")
+    try:
+        moved = services.reassign(
+            actor=Actor.from_request(request),
+            journey=found,
+            assistant=form.cleaned_data["assistant"],
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except (ValidationError, ConcurrentEditError) as error:
+        report(request, error)
+    else:
+        name = moved.assistant.get_full_name() or moved.assistant.get_username()
+        messages.success(
+            request, _("The patient is assigned to %(name)s; the calls not yet made go too.") % {"name": name}
+        )
+    return _back(pk, "assistant")

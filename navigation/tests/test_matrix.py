@@ -227,6 +227,9 @@ JOURNEY_PAGE_ROWS: list[PageRow] = [
      lambda k: {"psy-service": _psych_service(k).pk, "psy-note": ""}, (R, N, F, F, F, F, F, R)),
     ("ask the TCSO for help", "post", lambda k: f"/navigation/journeys/{_page_journey(k).pk}/tcso/",
      lambda k: {"tcso-details": "купить продукты"}, (R, N, F, F, F, F, F, R)),
+    ("reassign the patient", "post", lambda k: f"/navigation/journeys/{_page_journey(k).pk}/reassign/",
+     lambda k: {"re-version": _page_journey(k).version, "re-assistant": k.stranger.pk, "re-reason": "отпуск"},
+     (F, N, R, F, F, F, F, R)),
     ("record a call", "post", lambda k: f"/navigation/calls/{_call(k).pk}/done/",
      lambda k: {f"c{_call(k).pk}-version": 1, f"c{_call(k).pk}-result": "дозвонились"}, (R, N, N, N, N, N, N, R)),
     ("find a free time", "get", lambda k: f"/navigation/journeys/{_page_journey(k).pk}/slots/?resource=oncologist",
@@ -255,6 +258,7 @@ PERMISSIONS_COVERED["navigation.change_journey"] += [
     "ask the TCSO for help",
     "record a call",
 ]
+PERMISSIONS_COVERED["navigation.reassign"] += ["reassign the patient"]
 PERMISSIONS_COVERED["navigation.book_appointment"] += ["find a free time", "book a slot"]
 PERMISSIONS_COVERED["navigation.view_appointment"] += ["an appointment"]
 PERMISSIONS_COVERED["navigation.change_appointment"] += [

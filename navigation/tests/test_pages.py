@@ -206,3 +206,23 @@ def test_closing_the_journey_from_the_page_ends_its_steps(clinic):
     page = text(client.get(f"/navigation/journeys/{journey.pk}/"))
     assert "Найти свободное время" not in page and "Следующий этап" not in page
     assert Actor(journey.assistant)
+
+
+@pytest.mark.django_db
+def test_the_supervisor_oversees_the_assistants_and_reassigns_a_patient_with_the_calls(clinic):
+    with time_machine.travel(MONDAY, tick=False):
+        journey = enrol(clinic)
+    with time_machine.travel(MONDAY + datetime.timedelta(days=8), tick=False):
+        client = client_for(clinic.supervisor)
+        page = text(client.get("/navigation/"))
+        assert "Онкопомощники" in page and journey.assistant.get_full_name() in page
+        assert "Консультация онколога (ЦАОП)" in page and "2 рабочих дня" in page  # late, across the programme
+        other = clinic.colleague if journey.assistant == clinic.assistant else clinic.assistant
+        assert "Передать пациента другому помощнику" in text(client.get(f"/navigation/journeys/{journey.pk}/"))
+        client.post(
+            f"/navigation/journeys/{journey.pk}/reassign/",
+            {"re-version": journey.version, "re-assistant": other.pk, "re-reason": "отпуск"},
+        )
+    journey.refresh_from_db()
+    assert journey.assistant == other
+    assert CallTask.objects.get(journey=journey, kind="welcome").assigned_to == other
