@@ -1,9 +1,20 @@
 """Benchmarks of Opora, run by `make bench`; results go to docs/benchmarks.md.
 
-Registry look-up: the operator's search by phone and by name over BENCH_PEOPLE citizens (default
-500 000) on SQLite and on PostgreSQL. Each query runs through the same code the search page uses
-(people.selectors.parse_query + search_people). The baseline is a primary-key read of one person on
-the same database: the cheapest query there is, so the ratio says what the search costs on top of it.
+Parts (all by default; one with `BENCH_ONLY=<part> make bench` or `bench/run.py <part>`):
+
+- registry: the operator's search by phone and by name over BENCH_PEOPLE citizens (default 500 000) on
+  SQLite and on PostgreSQL. Each query runs through the same code the search page uses
+  (people.selectors.parse_query + search_people). The baseline is a primary-key read of one person on the
+  same database: the cheapest query there is, so the ratio says what the search costs on top of it.
+- intake: POST /api/v1/requests against the production server from concurrent clients (bench/intake_load.py).
+- slots: oncology navigation's free-slot search over 200 facilities x 2 years of slots, against a
+  primary-key read of one slot, and 16 clients booking the same slot at once, 50 rounds (bench/slots.py,
+  bench/slots_measure.py).
+
+Each part keeps its results in bench/results/<part>.json and the report is written from all of them, so
+running one part keeps the others' figures. A part with no results file there (a fresh checkout: the files
+are not committed) keeps its section of the docs/benchmarks.md it finds. BENCH_SKIP_POSTGRES=1 measures
+SQLite only.
 """
 
 import json
@@ -20,6 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import intake_load as intake
+import slots
 
 ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = int(os.environ.get("BENCH_PEOPLE", "500000"))
@@ -151,25 +163,75 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {mem_kb // 1024 // 1024} GiB RAM, {platform.system()} {platform.release()}"
 
 
+def _measured(data: dict) -> str:
+    return f"Measured {data.get('date', 'at an unrecorded date')} on {data.get('machine', 'an unrecorded machine')}."
+
+
+def _stamp(data: dict) -> dict:
+    """The results with when and where they were measured."""
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    return {**data, "date": when, "machine": f"{machine()}, Python {platform.python_version()}"}
+
+
+def kept_sections(path: Path) -> dict[str, list[str]]:
+    """The sections of an earlier report by heading (``## ...``), for the parts not measured here."""
+    if not path.exists():
+        return {}
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in path.read_text().splitlines():
+        if line.startswith("## "):
+            current = sections.setdefault(line, [])
+        if current is not None:
+            current.append(line)
+    return {heading: [*lines, ""] if lines[-1] else lines for heading, lines in sections.items()}
+
+
+def _kept(sections: dict[str, list[str]], *prefixes: str) -> list[str]:
+    return [line for heading, lines in sections.items() if heading.startswith(prefixes) for line in lines]
+
+
 def write_report() -> None:
-    registry_file, intake_file = RESULTS / "registry.json", RESULTS / "intake.json"
-    registry = json.loads(registry_file.read_text()) if registry_file.exists() else {"results": {}, "seeding": {}}
-    if "results" not in registry:  # written by an earlier version: the results alone
-        registry = {"results": registry, "seeding": {}}
-    results, seeding = registry["results"], registry["seeding"]
+    report = ROOT / "docs" / "benchmarks.md"
+    earlier = kept_sections(report)
     lines = [
         "# Benchmarks",
         "",
-        "Produced by `make bench` (bench/run.py); do not edit by hand, run it again.",
+        "Produced by `make bench` (bench/run.py); do not edit by hand, run it again (one part:"
+        " `BENCH_ONLY=registry|intake|slots make bench`). Each section says when and on what machine it was"
+        " measured.",
         "",
-        f"- Machine: {machine()}",
-        f"- Python {platform.python_version()}; date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
-        f"- Data: {PEOPLE:,} citizens from `seed_demo --seed 7`; {QUERIES:,} queries of each kind, random"
+    ]
+    registry_file, intake_file, slots_file = RESULTS / "registry.json", RESULTS / "intake.json", RESULTS / "slots.json"
+    if registry_file.exists():
+        lines += registry_report(json.loads(registry_file.read_text()))
+    else:
+        lines += _kept(earlier, "## Registry look-up")
+    if intake_file.exists():
+        lines += intake_report(json.loads(intake_file.read_text()))
+    else:
+        lines += _kept(earlier, "## Intake throughput")
+    if slots_file.exists():
+        lines += slots.report(json.loads(slots_file.read_text()))
+    else:
+        lines += _kept(earlier, "## Free-slot search", "## Booking one slot")
+    report.write_text("\n".join(lines))
+
+
+def registry_report(registry: dict) -> list[str]:
+    if "results" not in registry:  # written by an earlier version: the results alone
+        registry = {"results": registry, "seeding": {}}
+    results, seeding = registry["results"], registry["seeding"]
+    people, queries = registry.get("people", PEOPLE), registry.get("queries", QUERIES)
+    lines = [
+        "## Registry look-up (people.selectors.search_people)",
+        "",
+        _measured(registry),
+        "",
+        f"- Data: {people:,} citizens from `seed_demo --seed 7`; {queries:,} queries of each kind, random"
         " existing citizens, phones typed in three common formats, names as `Surname I.P.`, `Surname Given`"
         " or a surname prefix with one initial.",
         "- Baseline: reading one person by primary key on the same database (`ratio` = median / baseline median).",
-        "",
-        "## Registry look-up (people.selectors.search_people)",
         "",
         "| database | people | query | median ms | p99 ms | max ms | ratio to baseline | found | target p99 |",
         "|---|---:|---|---:|---:|---:|---:|---:|---|",
@@ -188,9 +250,7 @@ def write_report() -> None:
                 f"{s['median_ms'] / base:.1f} | {s['found_share']:.0%} | < {target} ms: {verdict} |"
             )
     lines += ["", "Data: " + "; ".join(f"{k} {v}" for k, v in seeding.items()) + ".", ""]
-    if intake_file.exists():
-        lines += intake_report(json.loads(intake_file.read_text()))
-    (ROOT / "docs" / "benchmarks.md").write_text("\n".join(lines))
+    return lines
 
 
 def intake_report(data: dict) -> list[str]:
@@ -205,6 +265,8 @@ def intake_report(data: dict) -> list[str]:
     )
     lines = [
         "## Intake throughput (POST /api/v1/requests)",
+        "",
+        _measured(data),
         "",
         f"{setup}. Every request has its own Idempotency-Key; 5 % are sent a second time (a client retrying)."
         " Each request: token check, idempotency record, routing to the TCSO, the request, its first status and"
@@ -234,14 +296,20 @@ def intake_report(data: dict) -> list[str]:
     return lines
 
 
+PARTS = ("registry", "intake", "slots")
+
+
 def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (ROOT / "var").mkdir(exist_ok=True)
-    only = os.environ.get("BENCH_ONLY", "all")
+    only = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("BENCH_ONLY", "all")
+    if only not in ("all", *PARTS):
+        raise SystemExit(f"unknown part {only!r}: one of {', '.join(PARTS)} (or all)")
     with_postgres = os.environ.get("BENCH_SKIP_POSTGRES") != "1"
     if with_postgres:
         _ensure_pg_database(PG_URL)
         _ensure_pg_database(INTAKE_PG_URL)
+        _ensure_pg_database(slots.PG_URL)
     if only in ("all", "registry"):
         results, seeding = {}, {}
         targets = {"SQLite": SQLITE_URL, **({"PostgreSQL": PG_URL} if with_postgres else {})}
@@ -251,7 +319,8 @@ def main() -> None:
             print(f"== registry, {name}: measuring", flush=True)
             results[name] = measure(url)
             print(json.dumps(results[name], indent=1), flush=True)
-        (RESULTS / "registry.json").write_text(json.dumps({"results": results, "seeding": seeding}, indent=1))
+        registry = _stamp({"results": results, "seeding": seeding, "people": PEOPLE, "queries": QUERIES})
+        (RESULTS / "registry.json").write_text(json.dumps(registry, indent=1))
     if only in ("all", "intake"):
         intake_results: dict[str, Any] = {}
         targets = {"SQLite": INTAKE_SQLITE_URL, **({"PostgreSQL": INTAKE_PG_URL} if with_postgres else {})}
@@ -261,7 +330,13 @@ def main() -> None:
             print(json.dumps(intake_results[name], indent=1), flush=True)
         if with_postgres:
             intake_results["pgbench_insert_tps"] = intake.pgbench_insert_rate(INTAKE_PG_URL)
-        (RESULTS / "intake.json").write_text(json.dumps(intake_results, indent=1))
+        (RESULTS / "intake.json").write_text(json.dumps(_stamp(intake_results), indent=1))
+    if only in ("all", "slots"):
+        slot_results: dict[str, Any] = {}
+        targets = {"SQLite": slots.SQLITE_URL, **({"PostgreSQL": slots.PG_URL} if with_postgres else {})}
+        for name, url in targets.items():
+            slot_results[name] = slots.run(name, url)
+        (RESULTS / "slots.json").write_text(json.dumps(_stamp(slot_results), indent=1))
     write_report()
     print("written docs/benchmarks.md")
 

@@ -14,6 +14,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
@@ -142,13 +143,16 @@ class Slot(models.Model):
         ordering = ["starts_at", "resource"]
         verbose_name = _("slot")
         verbose_name_plural = _("slots")
+        # The time line across resources: the earliest free slots of every oncologist in the city are read
+        # in this order, stopping at the first free ones (scheduling.services.free_slots).
+        indexes = [models.Index(fields=["starts_at", "resource"], name="slot_starts_resource")]
         constraints = [
             models.UniqueConstraint(fields=["resource", "starts_at"], name="one_slot_per_resource_and_time"),
             models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="slot_ends_after_start"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.resource.name}: {self.starts_at:%d.%m.%Y %H:%M}"
+        return f"{self.resource.name}: {timezone.localtime(self.starts_at):%d.%m.%Y %H:%M}"
 
 
 class Booking(TimeStampedModel):

@@ -94,11 +94,28 @@ def extend_all(days: int = HORIZON_DAYS, today: datetime.date | None = None) -> 
     )
 
 
+# Up to this many resources, free_slots reads each one's calendar; beyond, it walks the time line.
+FEW_RESOURCES = 3
+
+
 def free_slots(
     resources: QuerySet[Resource], *, after: datetime.datetime, before: datetime.datetime | None = None
 ) -> QuerySet[Slot]:
     """Slots of ``resources`` that nobody holds, from ``after`` on, earliest first."""
-    slots = Slot.objects.filter(resource__in=resources, resource__is_active=True, starts_at__gte=after)
+    # The earliest free slots of many resources (every oncologist in the city) are found by walking the
+    # slots in time order (the index on starts_at, resource) and stopping at the first ones that are free;
+    # a plan that reads every resource's calendar from ``after`` on and sorts it all takes seconds over two
+    # years of slots (docs/benchmarks.md). SQLite's planner does not weigh the LIMIT, so the query's shape
+    # decides: ``resource_id IN (...)`` leads it to the per-resource plan, a correlated EXISTS to the time
+    # line (while it has no statistics for these tables, as the application leaves it: an ANALYZE brings the
+    # per-resource plan back). A few resources (one psychologist) are still best read one calendar each.
+    few = list(resources.order_by().filter(is_active=True).values_list("pk", flat=True)[: FEW_RESOURCES + 1])
+    if len(few) <= FEW_RESOURCES:
+        slots = Slot.objects.filter(resource_id__in=few, starts_at__gte=after)
+    else:
+        slots = Slot.objects.filter(
+            Exists(resources.filter(pk=OuterRef("resource_id"), is_active=True)), starts_at__gte=after
+        )
     if before is not None:
         slots = slots.filter(starts_at__lt=before)
     return (
