@@ -226,3 +226,16 @@ def test_the_supervisor_oversees_the_assistants_and_reassigns_a_patient_with_the
     journey.refresh_from_db()
     assert journey.assistant == other
     assert CallTask.objects.get(journey=journey, kind="welcome").assigned_to == other
+
+
+@pytest.mark.django_db
+def test_the_card_tab_shows_the_next_step_and_the_appointments_to_come(clinic):
+    places = make_facilities(clinic)
+    journey = enrol(clinic)
+    appointment = booked(clinic, journey, places.slot("centre", "ct", days=2, hour=11), kind="ct")
+    for user in (journey.assistant, clinic.supervisor):
+        page = text(client_for(user).get(f"/people/{clinic.patient.pk}/oncology/"))
+        assert "Следующий шаг: Консультация онколога (ЦАОП)" in page
+        assert "КТ, ЦАОП на Ключевой" in page  # the short name
+    html = client_for(journey.assistant).get(f"/people/{clinic.patient.pk}/oncology/").content.decode()
+    assert f"/navigation/appointments/{appointment.pk}/" in html
