@@ -4,14 +4,16 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth.models import User
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from core.permissions import is_supervisor, require
+from core.roles import Role
 from core.validators import MAX_ID
 from navigation.journeys import Delay, delay_of
-from navigation.models import Appointment, CallTask, Journey, JourneyStep, Referral, Stage
+from navigation.models import Appointment, AssistantCapacity, CallTask, Journey, JourneyStep, Referral, Stage
 from navigation.rules import is_navigator
 
 
@@ -147,12 +149,6 @@ class AssistantLoad:
 def assistants_overview(today: datetime.date | None = None) -> list[AssistantLoad]:
     """Every personal assistant: active patients against capacity, steps late, calls due now; a fixed number of
     queries whatever the number of assistants."""
-    from django.contrib.auth.models import User
-    from django.db.models import Count
-
-    from core.roles import Role
-    from navigation.models import AssistantCapacity
-
     today = today or timezone.localdate()
     users = list(User.objects.filter(groups__name=Role.NAVIGATOR, is_active=True).order_by("last_name", "first_name"))
     active = dict(
