@@ -246,8 +246,11 @@ def seed_today(ctx: SeedContext, psychologist: User, hospital: Organisation) -> 
             c = services.register_walk_in(
                 actor=actor, client=services.Client(person=patient, label=label), place=hospital
             )
-            # The queue of the demo has waited: 25, 12 and 5 minutes. Timestamps only.
-            Consultation.objects.filter(pk=c.pk).update(queued_at=now - datetime.timedelta(minutes=minutes))
+            # The queue of the demo has waited: 25, 12 and 5 minutes, but not since yesterday (a demo made just
+            # after midnight would have put them in yesterday's queue, which closes). Timestamps only.
+            midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+            queued = max(now - datetime.timedelta(minutes=minutes), midnight + datetime.timedelta(seconds=minutes))
+            Consultation.objects.filter(pk=c.pk).update(queued_at=queued)
             made += 1
         topic = (
             Topic.objects.filter(code="treatment_fear").first() or Topic.objects.filter(parent__isnull=False).first()

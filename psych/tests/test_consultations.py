@@ -19,6 +19,9 @@ from psych import services
 from psych.models import Consultation
 from scheduling.models import Booking, Resource, Slot
 
+# A working morning in the city, for tests whose outcome depends on the day changing.
+MIDDAY = datetime.datetime(2027, 3, 3, 11, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=3)))
+
 pytestmark = pytest.mark.django_db
 Status = Consultation.Status
 
@@ -86,8 +89,12 @@ def test_a_name_with_control_characters_is_refused(clinic):
     assert not Consultation.objects.exists()
 
 
-def test_call_next_calls_in_who_waited_longest_and_two_psychologists_call_two_people(clinic):
-    with time_machine.travel(timezone.now() - datetime.timedelta(minutes=20)):
+def test_call_next_calls_in_who_waited_longest_and_two_psychologists_call_two_people(request, clinic):
+    # Mid-morning, so that twenty minutes ago is the same day in the city (the queue restarts each day).
+    noon = time_machine.travel(MIDDAY, tick=True)
+    noon.start()
+    request.addfinalizer(noon.stop)
+    with time_machine.travel(MIDDAY - datetime.timedelta(minutes=20)):
         first = walk_in(clinic, label="Первая")
     second = walk_in(clinic, label="Вторая")
     called = services.call_next(actor=Actor(clinic.psychologist), place=clinic.hospital)

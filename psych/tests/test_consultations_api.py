@@ -28,6 +28,9 @@ from psych.tests.conftest import Clinic
 from psych.tests.test_consultations import slot_of
 from scheduling.models import Booking
 
+# A working morning in the city, for tests whose outcome depends on the day changing.
+MIDDAY = datetime.datetime(2027, 3, 3, 11, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=3)))
+
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/consultations"
@@ -478,8 +481,12 @@ def test_a_slot_of_another_service_or_booked_already_is_refused(clinic, api_as):
 
 
 # --- calling in ------------------------------------------------------------------------------------------
-def test_calling_in_takes_who_waited_longest_once_per_key(clinic, api_as):
-    with time_machine.travel(timezone.now() - datetime.timedelta(minutes=20)):
+def test_calling_in_takes_who_waited_longest_once_per_key(request, clinic, api_as):
+    # Mid-morning, so that twenty minutes ago is the same day in the city (the queue restarts each day).
+    noon = time_machine.travel(MIDDAY, tick=True)
+    noon.start()
+    request.addfinalizer(noon.stop)
+    with time_machine.travel(MIDDAY - datetime.timedelta(minutes=20)):
         first = walk_in(clinic, label="Первая")
     second = walk_in(clinic, label="Вторая")
     api = api_as(clinic.colleague)
