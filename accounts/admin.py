@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -30,6 +30,7 @@ from accounts.models import RoleChange
 from accounts.policy import is_service_account
 from api.services import issue_token
 from core.actor import Actor
+from core.admin import NamedAdmin
 from core.permissions import is_administrator
 from core.roles import Role, user_roles
 
@@ -55,8 +56,23 @@ class AccountCreationForm(UserCreationForm):
         field_classes = {"username": UsernameField}
 
 
+class RoleFilter(admin.SimpleListFilter):
+    """Accounts by role, named in words: the role groups keep their codes (core.roles), the admin shows labels."""
+
+    title = gettext_lazy("role")
+    parameter_name = "role"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return list(Role.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
+        value = self.value()
+        return queryset.filter(groups__name=value) if value else queryset
+
+
 @admin.register(User)
-class AccountAdmin(UserAdmin):
+class AccountAdmin(NamedAdmin, UserAdmin):
+    name_accusative = pgettext_lazy("accusative", "user")
     add_form = AccountCreationForm
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "first_name", "last_name", "email",
                                                              "password1", "password2")}),)  # fmt: skip
@@ -67,7 +83,7 @@ class AccountAdmin(UserAdmin):
     )
     readonly_fields = ("roles", "second_factor", "last_login", "date_joined")
     list_display = ("username", "last_name", "first_name", "email", "roles", "is_active", "last_login")
-    list_filter = ("is_active", "groups")
+    list_filter = ("is_active", RoleFilter)
     filter_horizontal = ()
     actions = ["deactivate", "issue_service_token"]
 

@@ -54,7 +54,8 @@ class RequestCreateIn(Strict):
 class TransitionIn(Strict):
     to: str = Field(
         description="accepted, assigned, in_progress, done, failed or cancelled.",
-        json_schema_extra=one_of(s for s in Status.values if s != Status.NEW),
+        # "returned" is what "failed" from the worker who holds the task leads to, never a target itself.
+        json_schema_extra=one_of(s for s in Status.values if s not in (Status.NEW, Status.RETURNED)),
     )
     version: int = Field(ge=0, le=MAX_ID, description="The version of the request the move is based on.")
     assignee: int | None = Field(default=None, ge=1, le=MAX_ID, description="Id of the worker, for “assigned”.")

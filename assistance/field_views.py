@@ -1,8 +1,9 @@
-"""The field worker's phone pages: my tasks, and one task with Start / Done / Could not be done.
+"""The field worker's phone pages: my tasks, and one task with Start / Mark as done / Could not be done.
 
 A social worker or volunteer sees only the requests they hold a live assignment on, and of the citizen
 only what the visit needs: name, address and phone. Someone else's task answers 404, so that its
-existence is not revealed.
+existence is not revealed; a task the worker once held and no longer does (done, cancelled, given to
+someone else) answers a page saying so, without the citizen's details.
 """
 
 import datetime
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from assistance import services
 from assistance.forms_field import DoneForm, FailedForm, StartForm
-from assistance.models import HelpRequest, Status
+from assistance.models import Assignment, HelpRequest, Status
 from audit import services as audit
 from audit.models import Action
 from core.actor import Actor
@@ -72,6 +73,14 @@ class FieldTask:
     @property
     def can_finish(self) -> bool:
         return self.status == Status.IN_PROGRESS
+
+    @property
+    def planned_later(self) -> bool:
+        """The visit agreed with the citizen starts on a later day: starting it now is probably a slip.
+
+        A task without a window is due *by* its due time, so it can be done today (it is today's task).
+        """
+        return self.window_start is not None and timezone.localdate(self.window_start) > timezone.localdate()
 
 
 def _user(request: HttpRequest) -> User:
@@ -140,40 +149,86 @@ def _record_view(request: HttpRequest, user: User, task: FieldTask, section: str
     )
 
 
+def field_home(request: HttpRequest) -> HttpResponse | None:
+    """The start page of a social worker or volunteer: today's tasks (None for every other role)."""
+    if not request.user.has_perm("assistance.view_own_tasks"):
+        return None
+    return field_tasks(request)
+
+
 def field_tasks(request: HttpRequest) -> HttpResponse:
     """Today's tasks (including late ones) and the upcoming ones."""
     user = _require_field_worker(request)
     tasks = [_task(r) for r in own_tasks(user)]
-    today = timezone.localdate()
     for task in tasks:
         _record_view(request, user, task, "field_tasks")
     return render(
         request,
         "assistance/field/tasks.html",
         {
-            "today": [t for t in tasks if timezone.localdate(t.when) <= today],
-            "upcoming": [t for t in tasks if timezone.localdate(t.when) > today],
+            "today": [t for t in tasks if not t.planned_later],
+            "upcoming": [t for t in tasks if t.planned_later],
         },
     )
 
 
-def _render_task(request: HttpRequest, task: FieldTask, status: int = 200, **forms_by_name: forms.Form) -> HttpResponse:
+def _render_task(
+    request: HttpRequest,
+    task: FieldTask,
+    status: int = 200,
+    *,
+    confirm_start: bool = False,
+    bound: tuple[str, forms.Form] | None = None,
+) -> HttpResponse:
+    """The task page; ``bound`` is a posted form (by its context name) to show with its errors."""
     initial = {"version": task.version}
     context: dict[str, Any] = {
         "task": task,
+        "confirm_start": confirm_start,
         "start_form": StartForm(initial=initial),
         "done_form": DoneForm(initial=initial, handles_money=task.handles_money),
         "failed_form": FailedForm(initial=initial),
         "open_form": "",
     }
-    for name, form in forms_by_name.items():
+    if bound is not None:
+        name, form = bound
         context[name] = form
         context["open_form"] = name
     return render(request, "assistance/field/task.html", context, status=status)
 
 
+def _gone(request: HttpRequest, user: User, pk: int) -> HttpResponse | None:
+    """The page for a task ``user`` once held and no longer does; None if they never held it."""
+    last = (
+        Assignment.objects.filter(request_id=pk, worker__user_id=user.pk)
+        .select_related("request__service_type")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if last is None:
+        return None
+    help_request = last.request
+    if last.outcome == Assignment.Outcome.DONE:
+        what = "done"
+    elif last.outcome == Assignment.Outcome.FAILED:
+        what = "failed"
+    elif help_request.status == Status.CANCELLED:
+        what = "cancelled"
+    else:
+        what = "withdrawn"
+    return render(
+        request,
+        "assistance/field/gone.html",
+        {"service_name": help_request.service_type.name, "what": what, "finished_at": last.finished_at},
+    )
+
+
 def field_task(request: HttpRequest, pk: int) -> HttpResponse:
     user = _require_field_worker(request)
+    if not own_tasks(user).filter(pk=pk).exists():
+        gone = _gone(request, user, pk)
+        if gone is not None:
+            return gone
     _help_request, task = _load(user, pk)
     _record_view(request, user, task, "field_task")
     return _render_task(request, task)
@@ -190,6 +245,12 @@ def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
 def _act(request: HttpRequest, pk: int, form_name: str, to: str) -> HttpResponse:
     """Validate the posted form, make the move, and come back with a message or the form's errors."""
     user = _require_field_worker(request)
+    if (
+        not own_tasks(user).filter(pk=pk).exists()
+        and Assignment.objects.filter(request_id=pk, worker__user_id=user.pk).exists()
+    ):
+        # A second tap, or a form left open on a task that was closed meanwhile: say what became of it.
+        return redirect("assistance:field_task", pk=pk)
     help_request, task = _load(user, pk)
     form: forms.Form
     if form_name == "done_form":
@@ -199,8 +260,10 @@ def _act(request: HttpRequest, pk: int, form_name: str, to: str) -> HttpResponse
     else:
         form = StartForm(request.POST)
     if not form.is_valid():
-        return _render_task(request, task, 400, **{form_name: form})
+        return _render_task(request, task, 400, bound=(form_name, form))
     data = form.cleaned_data
+    if to == Status.IN_PROGRESS and task.planned_later and not data.get("confirmed"):
+        return _render_task(request, task, confirm_start=True)
     money: Decimal | None = data.get("money_spent")
     try:
         services.transition(
@@ -208,7 +271,8 @@ def _act(request: HttpRequest, pk: int, form_name: str, to: str) -> HttpResponse
             to=to,
             actor=Actor.from_request(request),
             version=data["version"],
-            reason=data.get("reason", ""),
+            # Could not be done: why (required); done: the worker's note, if any (kept as the move's reason).
+            reason=data.get("reason") or data.get("note") or "",
             money_spent=money,
             receipt=data.get("receipt"),
         )
@@ -220,9 +284,9 @@ def _act(request: HttpRequest, pk: int, form_name: str, to: str) -> HttpResponse
         return redirect("assistance:field_task", pk=pk) if own_tasks(user).filter(pk=pk).exists() else _to_list()
     except ValidationError as exc:
         _apply_errors(form, exc)
-        return _render_task(request, task, 400, **{form_name: form})
+        return _render_task(request, task, 400, bound=(form_name, form))
     if to == Status.IN_PROGRESS:
-        messages.success(request, _("Started. When you have finished, press “Done”."))
+        messages.success(request, _("Started. When you have finished, press “Mark the task as done”."))
         return redirect("assistance:field_task", pk=pk)
     if to == Status.DONE:
         messages.success(request, _("Task done. Thank you!"))

@@ -1,4 +1,4 @@
-"""Forms of the field worker's task page: start, done (with money and receipt), could not be done."""
+"""Forms of the field worker's task page: start, done (with a note, money and receipt), could not be done."""
 
 import re
 from decimal import Decimal
@@ -67,10 +67,18 @@ class VersionForm(forms.Form):
 
 
 class StartForm(VersionForm):
-    """Starting a task needs nothing but the version the worker saw."""
+    """Starting a task needs the version the worker saw; one planned for a later day, a yes to "start now?"."""
+
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class DoneForm(VersionForm):
+    note = forms.CharField(
+        label=_("Note for the dispatcher (optional)"),
+        required=False,
+        max_length=300,  # Assignment.reason and Transition.reason, where the service keeps it
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     money_spent = MoneyField(label=_("Money spent, ₽"), required=False)
     receipt = forms.FileField(
         label=_("Photo of the receipt"),
@@ -78,6 +86,7 @@ class DoneForm(VersionForm):
         validators=[FileExtensionValidator(RECEIPT_EXTENSIONS)],
         widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}),
     )
+    field_order = ["money_spent", "receipt", "note"]
 
     def __init__(self, *args: Any, handles_money: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -90,6 +99,10 @@ class DoneForm(VersionForm):
         else:
             del self.fields["money_spent"]
             del self.fields["receipt"]
+
+    def clean_note(self) -> str:
+        note: str = self.cleaned_data.get("note") or ""
+        return note.strip()
 
     def clean_receipt(self) -> Any:
         receipt = self.cleaned_data.get("receipt")

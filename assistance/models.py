@@ -43,6 +43,8 @@ class Status(models.TextChoices):
     ACCEPTED = "accepted", _("accepted")
     ASSIGNED = "assigned", _("assigned")
     IN_PROGRESS = "in_progress", _("in progress")
+    # The worker could not do it: back with the dispatcher, who assigns it again or closes it.
+    RETURNED = "returned", _("not done, awaiting the dispatcher")
     DONE = "done", _("done")
     FAILED = "failed", _("could not be done")
     CANCELLED = "cancelled", _("cancelled")
@@ -86,6 +88,11 @@ class HelpRequest(VersionedModel):
     address = models.CharField(_("address"), max_length=300, blank=True)
     window_start = models.DateTimeField(_("from"), null=True, blank=True)
     window_end = models.DateTimeField(_("until"), null=True, blank=True)
+    night_visit = models.BooleanField(
+        _("the citizen asks for a visit outside working hours"),
+        default=False,
+        help_text=_("Without it, auto-assign leaves a request whose time window is at night to the dispatcher."),
+    )
     due_at = models.DateTimeField(_("due"), db_index=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.NEW, db_index=True)
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
@@ -129,11 +136,21 @@ class HelpRequest(VersionedModel):
         return self.is_open and self.due_at < timezone.now()
 
     @staticmethod
-    def due_for(service_type: ServiceType, created: datetime.datetime, urgent: bool) -> datetime.datetime:
+    def due_for(
+        service_type: ServiceType,
+        created: datetime.datetime,
+        urgent: bool,
+        window_end: datetime.datetime | None = None,
+    ) -> datetime.datetime:
+        """The service's target time from ``created`` (a quarter of it when urgent), never after the end of
+        the time window agreed with the citizen: a visit promised by 14:00 is due by 14:00."""
         hours = service_type.target_hours
         if urgent:
             hours = max(1, hours // 4)
-        return created + datetime.timedelta(hours=hours)
+        due = created + datetime.timedelta(hours=hours)
+        if window_end is not None and window_end < due:
+            return window_end
+        return due
 
 
 class Transition(models.Model):

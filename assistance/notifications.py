@@ -1,4 +1,5 @@
-"""SMS to the citizen when their request is accepted, assigned and done (transactional outbox)."""
+"""SMS to the citizen when their request is accepted, assigned, done, closed as not done or cancelled
+(transactional outbox)."""
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -8,7 +9,8 @@ from directory.models import Worker
 from notify import services as notify
 from people.models import PersonPhone
 
-NOTIFIED = (Status.ACCEPTED, Status.ASSIGNED, Status.DONE)
+NOTIFIED = (Status.ACCEPTED, Status.ASSIGNED, Status.DONE, Status.FAILED, Status.CANCELLED)
+CALL_CENTRE = "8 (495) 870-45-09"
 
 
 def _mobile(help_request: HelpRequest) -> str | None:
@@ -40,6 +42,20 @@ def _text(help_request: HelpRequest, status: str, worker: Worker | None) -> str:
             "number": number,
             "name": name,
             "window": window,
+        }
+    if status == Status.FAILED:
+        return _("Request № %(number)s (%(service)s) could not be done: %(reason)s. Call centre: %(phone)s.") % {
+            "number": number,
+            "service": service,
+            "reason": help_request.close_reason,
+            "phone": CALL_CENTRE,
+        }
+    if status == Status.CANCELLED:
+        return _("Request № %(number)s (%(service)s) is cancelled: %(reason)s. Call centre: %(phone)s.") % {
+            "number": number,
+            "service": service,
+            "reason": help_request.close_reason,
+            "phone": CALL_CENTRE,
         }
     return _("Request № %(number)s (%(service)s) is done. Call centre: 8 (495) 870-45-09.") % {
         "number": number,

@@ -4,9 +4,11 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,8 +49,33 @@ class QueueFilters:
     tcso: int | None = None
 
 
-def queue(scope: QuerySet[HelpRequest], filters: QueueFilters) -> QuerySet[HelpRequest]:
-    requests = scope.select_related("person__district", "service_type", "tcso")
+# The queue's columns a dispatcher may sort by, and what each sorts on (the request number breaks ties).
+SORTS: dict[str, tuple[str, ...]] = {
+    "number": ("pk",),
+    "due": ("due_at",),
+    "service": ("service_type__name",),
+    "citizen": ("person__surname", "person__given_name"),
+    "district": ("person__district__name",),
+    "status": ("status",),
+    "assignee": ("assignee_name",),
+    "window": ("window_start",),
+}
+
+
+def clean_sort(value: str | None) -> str:
+    """A sort the queue knows ("due", "-due", …); anything else sorts by due time."""
+    value = value or ""
+    return value if value.lstrip("-") in SORTS else "due"
+
+
+def queue(scope: QuerySet[HelpRequest], filters: QueueFilters, sort: str = "due") -> QuerySet[HelpRequest]:
+    """The queue's rows, each with the name of the worker who holds it now (``assignee_name``, or None)."""
+    live = Assignment.objects.filter(request=OuterRef("pk"), outcome="").annotate(
+        name=Concat("worker__surname", Value(" "), "worker__given_name")
+    )
+    requests = scope.select_related("person__district", "service_type", "tcso").annotate(
+        assignee_name=Subquery(live.values("name")[:1])
+    )
     if filters.status == "open":
         requests = requests.filter(status__in=workflow.OPEN)
     elif filters.status in Status.values:
@@ -63,7 +90,14 @@ def queue(scope: QuerySet[HelpRequest], filters: QueueFilters) -> QuerySet[HelpR
         requests = requests.filter(person__district_id=filters.district)
     if filters.tcso:
         requests = requests.filter(tcso_id=filters.tcso)
-    return requests.order_by("due_at", "pk")
+    sort = clean_sort(sort)
+    descending = sort.startswith("-")
+    fields = SORTS[sort.lstrip("-")]
+    # Empty cells (no worker, no window) last either way, the same on SQLite and PostgreSQL.
+    order: list[Any] = [F(f).desc(nulls_last=True) if descending else F(f).asc(nulls_last=True) for f in fields]
+    if sort.lstrip("-") != "due":
+        order.append("due_at")
+    return requests.order_by(*order, "pk")
 
 
 def queue_counts(scope: QuerySet[HelpRequest]) -> dict[str, int]:
@@ -114,6 +148,35 @@ def busy_windows(workers: list[Worker]) -> dict[int, list[Window]]:
         if start is not None and end is not None:
             busy.setdefault(worker_id, []).append((start, end))
     return busy
+
+
+def _visit_hours() -> tuple[datetime.time, datetime.time]:
+    """The hours field workers visit citizens in (setting ``OPORA_VISIT_HOURS``, "08:00-21:00")."""
+    start, end = getattr(settings, "OPORA_VISIT_HOURS", "08:00-21:00").split("-")
+    return datetime.time.fromisoformat(start), datetime.time.fromisoformat(end)
+
+
+def outside_visit_hours(start: datetime.datetime, end: datetime.datetime) -> bool:
+    """Whether the time window has no moment within visit hours on any day it spans (local time)."""
+    opens, closes = _visit_hours()
+    start, end = timezone.localtime(start), timezone.localtime(end)
+    day = start.date()
+    while day <= end.date():
+        day_opens = timezone.make_aware(datetime.datetime.combine(day, opens))
+        day_closes = timezone.make_aware(datetime.datetime.combine(day, closes))
+        if start < day_closes and day_opens < end:
+            return False
+        day += datetime.timedelta(days=1)
+    return True
+
+
+def night_window(help_request: HelpRequest) -> bool:
+    """A time window wholly outside visit hours that the citizen did not ask for as such: no worker is
+    sent then without a person agreeing it."""
+    start, end = help_request.window_start, help_request.window_end
+    if start is None or end is None or help_request.night_visit:
+        return False
+    return outside_visit_hours(start, end)
 
 
 def field_workers(tcso_id: int) -> list[Worker]:

@@ -49,6 +49,7 @@ class RequestInput:
     window_start: datetime.datetime | None = None
     window_end: datetime.datetime | None = None
     intake_channel: str = IntakeChannel.PHONE
+    night_visit: bool = False  # the citizen asked for a visit outside working hours
 
 
 def open_duplicates(person: Person, service_type: ServiceType) -> list[HelpRequest]:
@@ -109,7 +110,8 @@ def create_request(*, person: Person, data: RequestInput, actor: Actor) -> HelpR
             address=(clean_text(data.address) if data.address else person.address).strip(),
             window_start=data.window_start,
             window_end=data.window_end,
-            due_at=HelpRequest.due_for(service_type, now, data.urgency == Urgency.URGENT),
+            night_visit=data.night_visit,
+            due_at=HelpRequest.due_for(service_type, now, data.urgency == Urgency.URGENT, data.window_end),
             status_changed_at=now,
             created_by=actor.user,
         )
@@ -164,9 +166,20 @@ def transition(
     money_spent: Decimal | None = None,
     receipt: Any = None,
 ) -> HelpRequest:
-    """Move ``help_request`` to status ``to``; the one entry point for every status change."""
+    """Move ``help_request`` to status ``to``; the one entry point for every status change.
+
+    "Could not be done" (``failed``) from the worker who holds the task hands the request back to the
+    dispatcher (``returned``): he assigns it again or closes it. A dispatcher or supervisor closes it.
+    Withdrawing the worker (back to ``accepted``) needs a reason, like failing and cancelling.
+    """
     if to not in Status.values:
         raise ValidationError({"to": _("Unknown status.")})
+    if (
+        to == Status.FAILED
+        and help_request.status in workflow.WITH_WORKER
+        and not actor.user.has_perm("assistance.dispatch_request", help_request)
+    ):
+        to = Status.RETURNED
     if not workflow.allowed(help_request.status, to):
         raise ValidationError(
             {
@@ -176,7 +189,7 @@ def transition(
         )
     require(actor.user, workflow.PERMISSION[to], help_request)
     reason = (reason or "").strip()
-    if to in workflow.REASON_REQUIRED and not reason:
+    if workflow.needs_reason(help_request.status, to) and not reason:
         raise ValidationError({"reason": _("Say why.")})
     if to == Status.ASSIGNED:
         return assign(help_request=help_request, assignee=assignee, actor=actor, version=version)
@@ -193,7 +206,7 @@ def transition(
             if to == Status.IN_PROGRESS:
                 live.started_at = now
                 live.save(update_fields=["started_at", "updated_at"])
-            elif to in (Status.DONE, Status.FAILED):
+            elif to in (Status.DONE, Status.RETURNED, Status.FAILED):
                 live.outcome = Assignment.Outcome.DONE if to == Status.DONE else Assignment.Outcome.FAILED
                 live.finished_at = now
                 live.reason = reason
@@ -268,6 +281,32 @@ def assign(
     return help_request
 
 
+def unassign(*, help_request: HelpRequest, actor: Actor, version: int, reason: str) -> HelpRequest:
+    """Withdraw the worker of an assigned or started request: back to accepted, with a reason (journaled)."""
+    if help_request.status not in workflow.WITH_WORKER:
+        raise ValidationError({"to": _("Nobody is assigned to this request.")})
+    return transition(help_request=help_request, to=Status.ACCEPTED, actor=actor, version=version, reason=reason)
+
+
+def reassign(
+    *, help_request: HelpRequest, assignee: Worker | None, actor: Actor, version: int, reason: str
+) -> HelpRequest:
+    """Give an assigned, started or returned request to another worker, with a reason; in one transaction,
+    so the request is never left without a worker if the new assignment is refused."""
+    _check_assignment(help_request, assignee, actor)
+    assert assignee is not None
+    if help_request.status == Status.RETURNED:
+        return assign(help_request=help_request, assignee=assignee, actor=actor, version=version)
+    if help_request.status not in workflow.WITH_WORKER:
+        raise ValidationError({"to": _("Nobody is assigned to this request.")})
+    live = Assignment.objects.filter(request=help_request, outcome="").first()
+    if live is not None and live.worker_id == assignee.pk:
+        raise ValidationError({"assignee": _("This worker already has the request.")})
+    with transaction.atomic():
+        unassign(help_request=help_request, actor=actor, version=version, reason=reason)
+        return assign(help_request=help_request, assignee=assignee, actor=actor, version=help_request.version)
+
+
 def transfer(
     *,
     help_request: HelpRequest,
@@ -316,22 +355,29 @@ class AutoAssignResult:
     assigned: int
     left_unassigned: int
     refused: int
+    at_night: int = 0  # of those left: a time window at night the citizen did not ask for
 
 
 def auto_assign_all(*, tcso: Organisation, actor: Actor) -> AutoAssignResult:
-    """Accept and assign every new or accepted request of ``tcso``, most urgent due first, to the best
-    ranked worker who still has capacity today; requests nobody can take stay in the queue."""
+    """Accept and assign every new request of ``tcso``, most urgent due first, to the best ranked worker
+    who still has capacity today; requests nobody can take stay in the queue, and so does a request whose
+    time window is at night unless the citizen asked for a night visit (a person agrees that one).
+    Requests the dispatcher has already accepted or got back are his to decide, not the button's."""
     require(actor.user, "assistance.view_queue")
     workers = selectors.field_workers(tcso.pk)
     loads = selectors.loads_today(workers)
     busy = selectors.busy_windows(workers)
-    assigned = unassigned = refused = 0
+    assigned = unassigned = refused = night = 0
     pending = (
-        HelpRequest.objects.filter(tcso=tcso, status__in=(Status.NEW, Status.ACCEPTED))
+        HelpRequest.objects.filter(tcso=tcso, status=Status.NEW)
         .select_related("person", "service_type")
         .order_by("due_at", "pk")
     )
     for help_request in pending:
+        if selectors.night_window(help_request):
+            unassigned += 1
+            night += 1
+            continue
         ranked = [s for s in selectors.rank(help_request, workers, loads, busy) if s.has_capacity and s.score > -10]
         if not ranked:
             unassigned += 1
@@ -346,4 +392,4 @@ def auto_assign_all(*, tcso: Organisation, actor: Actor) -> AutoAssignResult:
         loads[best.pk] = loads.get(best.pk, 0) + 1
         if help_request.window_start and help_request.window_end:
             busy.setdefault(best.pk, []).append((help_request.window_start, help_request.window_end))
-    return AutoAssignResult(assigned=assigned, left_unassigned=unassigned, refused=refused)
+    return AutoAssignResult(assigned=assigned, left_unassigned=unassigned, refused=refused, at_night=night)

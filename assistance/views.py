@@ -1,5 +1,6 @@
 """The dispatcher's pages: the TCSO's queue, a request with its history, assignment and transfer."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from assistance import selectors, services, workflow
@@ -18,6 +20,7 @@ from core.exceptions import ConcurrentEditError, ValidationError
 from core.permissions import require
 from core.validators import bounded_int
 from directory.models import District, Organisation, Worker
+from people.models import PersonPhone
 
 
 def _user(request: HttpRequest) -> User:
@@ -42,15 +45,40 @@ def _filters(request: HttpRequest) -> selectors.QueueFilters:
     )
 
 
+# The queue's sortable columns in the order shown, with their headings.
+COLUMNS = [
+    ("number", "№"),
+    ("due", _lazy("Due")),
+    ("service", _lazy("Service")),
+    ("citizen", _lazy("Citizen")),
+    ("district", _lazy("District")),
+    ("window", _lazy("Visit window")),
+    ("assignee", _lazy("Worker")),
+    ("status", _lazy("Status")),
+]
+
+
 def queue(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require(user, "assistance.view_queue")
     scope = selectors.queue_scope(user)
     tcso = selectors.own_tcso(user)
     filters = _filters(request)
-    page = Paginator(selectors.queue(scope, filters), 50).get_page(request.GET.get("page"))
+    sort = selectors.clean_sort(request.GET.get("sort"))
+    page = Paginator(selectors.queue(scope, filters, sort), 50).get_page(request.GET.get("page"))
+    keep = request.GET.copy()
+    for name in ("sort", "page", "part", "requests"):
+        keep.pop(name, None)
+    ticked = {i for i in (_int(v) for v in request.GET.getlist("requests")) if i}
     context: dict[str, Any] = {
         "page": page,
+        "sort": sort,
+        "columns": [
+            (key, label, sort.lstrip("-") == key, sort.startswith("-"), key if sort != key else f"-{key}")
+            for key, label in COLUMNS
+        ],
+        "query": keep.urlencode(),
+        "ticked": ticked,
         "filters": filters,
         "counts": selectors.queue_counts(scope),
         "tcso": tcso,
@@ -63,6 +91,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     }
     if request.htmx and request.GET.get("part") == "counts":  # type: ignore[attr-defined]
         return render(request, "assistance/_queue_counts.html", context)
+    if request.htmx and request.GET.get("part") == "rows":  # type: ignore[attr-defined]
+        return render(request, "assistance/_queue_rows.html", context)
     return render(request, "assistance/queue.html", context)
 
 
@@ -70,25 +100,55 @@ def _get_request(request: HttpRequest, pk: int) -> HelpRequest:
     return selectors.get_visible_request(request.user, pk)  # type: ignore[arg-type]
 
 
+# The order the moves' buttons come in on the request page: the usual next step first, the ends last.
+MOVE_ORDER = [Status.ACCEPTED, Status.IN_PROGRESS, Status.DONE, Status.RETURNED, Status.FAILED, Status.CANCELLED]
+
+
+@dataclass
+class Move:
+    to: str
+    label: str
+    reason_label: str  # empty when the move needs no words
+
+
+def _moves(user: User, help_request: HelpRequest, can_dispatch: bool) -> list[Move]:
+    """The status moves the user may make on the request page, each with its own reason field if any.
+    Assigning has its own forms (suggestions, reassign); a dispatcher closes a failure, not hands it back."""
+    moves = []
+    for to in MOVE_ORDER:
+        if not workflow.allowed(help_request.status, to) or not user.has_perm(workflow.PERMISSION[to], help_request):
+            continue
+        if to == Status.RETURNED and can_dispatch:
+            continue
+        reason = workflow.REASON_LABELS.get(to, "") if workflow.needs_reason(help_request.status, to) else ""
+        moves.append(Move(to, str(workflow.action_label(help_request.status, to)), str(reason)))
+    return moves
+
+
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     help_request = _get_request(request, pk)
     user = _user(request)
     can_dispatch = user.has_perm("assistance.dispatch_request", help_request)
+    live = help_request.assignments.filter(outcome="").select_related("worker").first()
     context = {
         "r": help_request,
         "transitions": help_request.transitions.select_related("by"),
         "assignments": help_request.assignments.select_related("worker"),
-        "moves": [
-            (s, workflow.action_label(help_request.status, s))
-            for s in sorted(workflow.TRANSITIONS[help_request.status])
-            if s != Status.ASSIGNED and user.has_perm(workflow.PERMISSION[s], help_request)
-        ],
-        "reason_required": workflow.REASON_REQUIRED,
+        "moves": _moves(user, help_request, can_dispatch),
+        "live": live,
+        "phones": PersonPhone.objects.filter(person_id=help_request.person_id),
+        "night_window": selectors.night_window(help_request),
+        "returned_reason": help_request.transitions.filter(to_status=Status.RETURNED).order_by("-at", "-pk").first()
+        if help_request.status == Status.RETURNED
+        else None,
         "can_dispatch": can_dispatch,
+        "workers": selectors.field_workers(help_request.tcso_id)
+        if can_dispatch and help_request.status in workflow.WITH_WORKER
+        else [],
         # The citizen's name is linked to the card only for whoever may open that card.
         "can_open_card": user.has_perm("people.view_person", help_request.person),
         "suggestions": selectors.suggestions_for(help_request)
-        if can_dispatch and help_request.status == Status.ACCEPTED
+        if can_dispatch and help_request.status in workflow.TO_ASSIGN
         else [],
         "other_tcsos": Organisation.objects.filter(kind=Organisation.Kind.TCSO, is_active=True)
         .exclude(pk=help_request.tcso_id)
@@ -158,6 +218,29 @@ def request_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+def request_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give the request to another worker, with a reason: the old assignment is withdrawn (journaled)."""
+    help_request = _get_request(request, pk)
+    worker = Worker.objects.filter(pk=_int(request.POST.get("worker")) or 0).first()
+    try:
+        services.reassign(
+            help_request=help_request,
+            assignee=worker,
+            actor=Actor.from_request(request),
+            version=_int(request.POST.get("version")) or 0,
+            reason=request.POST.get("reason", ""),
+        )
+    except (ConcurrentEditError, ValidationError, PermissionDenied) as exc:
+        _report(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Request № %(number)s reassigned to %(worker)s.") % {"number": help_request.pk, "worker": worker},
+        )
+    return _back(request, pk)
+
+
+@require_POST
 def bulk_assign(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require(user, "assistance.view_queue")
@@ -193,6 +276,12 @@ def auto_assign_all(request: HttpRequest) -> HttpResponse:
         _("Auto-assign: %(assigned)s assigned, %(left)s left in the queue (no worker with the skills or capacity).")
         % {"assigned": result.assigned, "left": result.left_unassigned + result.refused},
     )
+    if result.at_night:
+        messages.warning(
+            request,
+            _("%(count)s of them have a time window at night: agree the visit with the citizen and assign by hand.")
+            % {"count": result.at_night},
+        )
     return redirect("assistance:queue")
 
 

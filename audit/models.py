@@ -126,6 +126,29 @@ class ChainHead(models.Model):
 
     class Meta:
         verbose_name = _("journal head")
+        verbose_name_plural = _("journal heads")
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.hash[:12]}"
+
+
+class ShownPerson(models.Model):
+    """A citizen a journal entry showed without being its subject: each person a search or a screen pop
+    listed (the entry's ``details["shown"]``).
+
+    An index beside the journal, written with the entry, so the citizen's card finds those entries by
+    an indexed look-up; the journal itself is not touched. Every row repeats what the sealed entry says,
+    so the index can be rebuilt from the chain (``audit.services.index_shown``).
+    """
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    person_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("citizen shown by a journal entry")
+        verbose_name_plural = _("citizens shown by journal entries")
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["person_id", "event"], name="audit_shown_person_event")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} @ {self.event_id}"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from audit import head_file, journal_key
 from audit.head_file import HeadFileError, HeadRecord
 from audit.journal_key import JournalKey, JournalKeyError
-from audit.models import GENESIS_HASH, Action, AuditEvent, ChainHead
+from audit.models import GENESIS_HASH, Action, AuditEvent, ChainHead, ShownPerson
 from core.actor import Actor, Origin
 from core.roles import user_roles
 from notify import services as notify
@@ -42,14 +42,15 @@ def record(
     """Append one entry. Joins the caller's transaction, so the entry commits with the change (or not at all).
 
     ``actor`` says who, from which address and through which door (ui, api, system); None for an
-    anonymous caller.
+    anonymous caller. ``details["shown"]``, when there, lists the citizens the entry showed (a search, a
+    screen pop): they are indexed beside the journal, so each one's card finds the entry.
     """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     user = actor.user if actor is not None and actor.user.is_authenticated else None
     # One INSERT, no lock: the entry joins the chain when the sealer finds it committed.
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         at=timezone.now(),
         actor_id=user.pk if user is not None else None,
         actor_username=user.get_username() if user is not None else "",
@@ -63,6 +64,19 @@ def record(
         fields=sorted(set(fields)),
         details=details or {},
     )
+    index_shown(event)
+    return event
+
+
+def index_shown(event: AuditEvent) -> int:
+    """Index the citizens ``event`` showed (its ``details["shown"]``) for their cards; returns how many."""
+    shown = event.details.get("shown") if isinstance(event.details, dict) else None
+    people = sorted({p for p in shown or () if isinstance(p, int) and p != event.person_id})
+    ShownPerson.objects.bulk_create(
+        [ShownPerson(event=event, person_id=p) for p in people],
+        ignore_conflicts=True,
+    )
+    return len(people)
 
 
 def seal(batch: int | None = None) -> int:

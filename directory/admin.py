@@ -1,7 +1,12 @@
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from core.admin import NamedAdmin
 from core.validators import fold_name
 from directory.models import DiagnosisCode, District, Okrug, Organisation, Programme, Skill, Worker
 
@@ -20,12 +25,14 @@ class DistrictAdmin(admin.ModelAdmin):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(NamedAdmin):
+    name_accusative = pgettext_lazy("accusative", "programme")
     list_display = ["name", "code", "is_active"]
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(NamedAdmin):
+    name_accusative = pgettext_lazy("accusative", "organisation")
     list_display = ["name", "kind", "okrug", "phone", "is_active"]
     list_filter = ["kind", "okrug", "is_active"]
     search_fields = ["name", "short_name"]
@@ -37,13 +44,26 @@ class SkillAdmin(admin.ModelAdmin):
     list_display = ["name", "code"]
 
 
+class OrganisationKindFilter(admin.ChoicesFieldListFilter):
+    """The organisation's kind, titled apart from the worker's own kind (both are «вид»)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = str(_("organisation kind"))
+
+
 @admin.register(Worker)
-class WorkerAdmin(admin.ModelAdmin):
+class WorkerAdmin(NamedAdmin):
+    name_accusative = pgettext_lazy("accusative", "worker")
     list_display = ["full_name", "kind", "organisation", "position", "is_active"]
-    list_filter = ["kind", "organisation__kind", "is_active"]
+    list_filter = ["kind", ("organisation__kind", OrganisationKindFilter), "is_active"]
     search_fields = ["surname", "given_name", "user__username"]
     autocomplete_fields = ["organisation", "user"]
     filter_horizontal = ["districts", "skills"]
+
+    @admin.display(description=_("full name"), ordering="surname")
+    def full_name(self, obj: Worker) -> str:
+        return obj.full_name
 
 
 @admin.register(DiagnosisCode)

@@ -10,7 +10,9 @@ from people.models import Person
 
 def interactions_section(request: HttpRequest, person: Person) -> str:
     interactions = list(
-        Interaction.objects.filter(person=person).select_related("operator").order_by("-started_at", "-id")[:50]
+        Interaction.objects.filter(person=person)
+        .select_related("operator", "caller_contact")
+        .order_by("-started_at", "-id")[:50]
     )
     return render_to_string("intake/card/interactions.html", {"interactions": interactions}, request=request)
 

@@ -5,7 +5,8 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 
-def call_url(phone: str = "", call: str = "") -> str:
-    """The screen pop's address for a caller's phone and the telephony's call id."""
-    params = {k: v for k, v in (("phone", phone), ("call", call)) if v}
+def call_url(phone: str = "", call: str = "", person: int | None = None) -> str:
+    """The screen pop's address for a caller's phone, the telephony's call id and the citizen selected."""
+    pairs = (("phone", phone), ("call", call), ("person", str(person) if person else ""))
+    params = {k: v for k, v in pairs if v}
     return reverse("intake:call") + ("?" + urlencode(params) if params else "")

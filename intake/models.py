@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assistance.models import HelpRequest
 from core.models import VersionedModel
-from people.models import Person
+from people.models import ContactPerson, Person
 
 
 class Direction(models.TextChoices):
@@ -74,16 +74,48 @@ class Interaction(VersionedModel):
         HelpRequest, blank=True, related_name="interactions", verbose_name=_("help requests")
     )
     cti_call_id = models.CharField(_("telephony call ID"), max_length=100, null=True, blank=True, unique=True)
+    # A relative (or another contact person of the citizen) who called on the citizen's behalf.
+    caller_contact = models.ForeignKey(
+        ContactPerson,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("called on the citizen's behalf by"),
+    )
+    # "Needs a callback": when to call back, and when somebody did.
+    callback_due_at = models.DateTimeField(_("call back by"), null=True, blank=True)
+    called_back_at = models.DateTimeField(_("called back"), null=True, blank=True)
+    called_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("called back by"),
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
         verbose_name = _("interaction")
         verbose_name_plural = _("interactions")
-        indexes = [models.Index(fields=["person", "-started_at"], name="interaction_person_recent")]
+        indexes = [
+            models.Index(fields=["person", "-started_at"], name="interaction_person_recent"),
+            # The operators' list of callbacks to make: those not made yet, soonest first.
+            models.Index(
+                fields=["callback_due_at"],
+                name="interaction_callbacks_due",
+                condition=Q(callback_due_at__isnull=False, called_back_at__isnull=True),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
                 name="interaction_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(callback_due_at__isnull=True) | Q(outcome="callback_needed"),
+                name="interaction_callback_only_when_needed",
             ),
         ]
 

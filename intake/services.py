@@ -24,7 +24,9 @@ from core.permissions import require
 from core.services import save_versioned
 from core.validators import clean_text
 from intake.models import Direction, Interaction, Medium, Outcome
-from people.models import Person
+from people import services as people_services
+from people.inputs import PersonInput
+from people.models import Consent, ContactPerson, Person
 
 # Outcomes an operator can choose for a call that produced no request.
 NO_REQUEST_OUTCOMES = (Outcome.INFORMATION_ONLY, Outcome.COMPLAINT, Outcome.WRONG_NUMBER, Outcome.CALLBACK_NEEDED)
@@ -97,6 +99,19 @@ def row_problems(
     return errors, duplicates
 
 
+def person_problems(person: Person) -> list[str]:
+    """What stops any request of this citizen from being taken, known before the operator reads back."""
+    if person.district_id is None:
+        return [_("The citizen's district is not known: fill in the address and district first.")]
+    return []
+
+
+def _caller_contact(person: Person | None, contact: ContactPerson | None) -> ContactPerson | None:
+    if contact is not None and (person is None or contact.person_id != person.pk):
+        raise ValidationError({"caller_contact": _("This contact person is not the citizen's.")})
+    return contact
+
+
 def _call_for(cti_call_id: str | None) -> Interaction | None:
     """The call with this telephony id, locked for the rest of the transaction."""
     if not cti_call_id:
@@ -143,16 +158,23 @@ def log_call(
     rows: Sequence[RowInput],
     actor: Actor,
     note: str = "",
+    phone: str = "",
+    caller_contact: ContactPerson | None = None,
     cti_call_id: str | None = None,
     version: int | None = None,
 ) -> Interaction:
     """Create every request of a call and the interaction linking them, all or nothing.
 
+    ``phone``: the caller's number (E.164), kept with the call even when the telephony did not announce it.
+    ``caller_contact``: the citizen's relative or contact who called on the citizen's behalf.
     ``version``: the version of the telephony's call (``cti_call_id``) the operator saw, if he saw it."""
     require(actor.user, "intake.take_calls")
     require(actor.user, "people.view_person", person)
     if not rows:
         raise RowErrors([], [_("Add at least one request.")])
+    if problems := person_problems(person):
+        raise RowErrors([{} for _row in rows], problems)
+    _caller_contact(person, caller_contact)
     errors, _duplicates = row_problems(person=person, rows=rows)
     if any(errors):
         raise RowErrors(errors)
@@ -179,17 +201,23 @@ def log_call(
             cti_call_id=cti_call_id or None, direction=Direction.INBOUND, medium=Medium.PHONE
         )
         interaction.person = person
+        interaction.phone = interaction.phone or phone
+        interaction.caller_contact = caller_contact
         interaction.operator = interaction.operator or actor.user
         interaction.outcome = Outcome.REQUEST_CREATED
+        interaction.callback_due_at = None
         interaction.note = _clean_note(note)
-        _save_record(interaction, fields=["person", "operator", "outcome", "note"])
+        _save_record(
+            interaction,
+            fields=["person", "phone", "caller_contact", "operator", "outcome", "callback_due_at", "note"],
+        )
         interaction.requests.add(*created)
         audit.record(
             actor=actor,
             action=Action.CREATE if call is None else Action.CHANGE,
             obj=interaction,
             person_id=person.pk,
-            fields=["person", "outcome", "requests", "note"],
+            fields=["person", "outcome", "requests", "note"] + (["caller_contact"] if caller_contact else []),
             details={"requests": [r.pk for r in created]},
         )
     return interaction
@@ -202,10 +230,13 @@ def record_interaction(
     actor: Actor,
     note: str = "",
     phone: str = "",
+    caller_contact: ContactPerson | None = None,
+    callback_due_at: datetime.datetime | None = None,
     cti_call_id: str | None = None,
     version: int | None = None,
 ) -> Interaction:
-    """Record a call that produced no request: information only, a complaint, a wrong number...
+    """Record a call that produced no request: information only, a complaint, a wrong number, or a call
+    that needs a callback (by ``callback_due_at``: it then waits on the operators' list of callbacks).
 
     ``version``: the version of the telephony's call (``cti_call_id``) the operator saw, if he saw it."""
     require(actor.user, "intake.take_calls")
@@ -215,6 +246,14 @@ def record_interaction(
         raise ValidationError({"outcome": _("Choose how the call ended.")})
     if outcome == Outcome.COMPLAINT and not note.strip():
         raise ValidationError({"note": _("Write down what the complaint is about.")})
+    if outcome == Outcome.CALLBACK_NEEDED:
+        if callback_due_at is None:
+            raise ValidationError({"callback_due_at": _("Enter when to call back.")})
+        if not (person or phone):
+            raise ValidationError({"callback_due_at": _("A callback needs the caller's number or the citizen.")})
+    else:
+        callback_due_at = None
+    _caller_contact(person, caller_contact)
     cleaned_note = _clean_note(note)
     with transaction.atomic():
         call = _call_to_record(actor=actor, cti_call_id=cti_call_id, version=version)
@@ -223,19 +262,96 @@ def record_interaction(
         )
         interaction.person = person
         interaction.phone = interaction.phone or phone
+        interaction.caller_contact = caller_contact
         interaction.operator = interaction.operator or actor.user
         interaction.outcome = outcome
+        interaction.callback_due_at = callback_due_at
         interaction.note = cleaned_note
-        _save_record(interaction, fields=["person", "phone", "operator", "outcome", "note"])
+        _save_record(
+            interaction,
+            fields=["person", "phone", "caller_contact", "operator", "outcome", "callback_due_at", "note"],
+        )
+        details: dict[str, object] = {"outcome": outcome}
+        if callback_due_at is not None:
+            details["callback_due_at"] = callback_due_at.isoformat()
         audit.record(
             actor=actor,
             action=Action.CREATE if call is None else Action.CHANGE,
             obj=interaction,
             person_id=person.pk if person else None,
-            fields=["person", "outcome", "note"],
-            details={"outcome": outcome},
+            fields=["person", "outcome", "note"] + (["callback_due_at"] if callback_due_at else []),
+            details=details,
         )
     return interaction
+
+
+def mark_called_back(*, interaction: Interaction, actor: Actor) -> Interaction:
+    """Take a callback off the operators' list: somebody called the citizen back."""
+    require(actor.user, "intake.take_calls")
+    require(actor.user, "intake.view_interaction", interaction)
+    with transaction.atomic():
+        call = Interaction.objects.select_for_update().get(pk=interaction.pk)
+        if call.callback_due_at is None:
+            raise ValidationError(_("This call does not wait for a callback."))
+        if call.called_back_at is not None:
+            raise ValidationError(_("Somebody has already called back."))
+        call.called_back_at = timezone.now()
+        call.called_back_by = actor.user
+        call.save(update_fields=["called_back_at", "called_back_by", "updated_at"])
+        audit.record(
+            actor=actor,
+            action=Action.CHANGE,
+            obj=call,
+            person_id=call.person_id,
+            fields=["called_back_at"],
+        )
+    return call
+
+
+# --- registering an unknown caller ------------------------------------------------------------------
+def consent_evidence(*, phone: str, cti_call_id: str | None, at: datetime.datetime | None = None) -> str:
+    """How the consent was given: said on this call, with its number and time."""
+    local = timezone.localtime(at or timezone.now())
+    text = _("Given orally on a call from %(phone)s at %(time)s") % {
+        "phone": phone or "—",
+        "time": f"{local:%d.%m.%Y %H:%M}",
+    }
+    if cti_call_id:
+        text += " " + _("(telephony call %(call)s)") % {"call": cti_call_id}
+    return text[:300]
+
+
+def register_caller(
+    *,
+    data: PersonInput,
+    actor: Actor,
+    consent_given: bool,
+    phone: str = "",
+    cti_call_id: str | None = None,
+    confirm_not_duplicate: bool = False,
+) -> Person:
+    """Register an unknown caller during the call: the citizen with a district (no request can be routed
+    without one) and the consent to the processing of personal data, the call as its evidence; all or
+    nothing. :class:`people.services.DuplicateFound` when the caller may already be registered."""
+    require(actor.user, "intake.take_calls")
+    errors: dict[str, list[str]] = {}
+    if data.district_id is None:
+        errors["district"] = [_("Choose the district: requests are routed to the TCSO that serves it.")]
+    if not consent_given:
+        errors["consent"] = [
+            _("Without the consent to the processing of personal data the citizen cannot be registered.")
+        ]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        person = people_services.create_person(data=data, actor=actor, confirm_not_duplicate=confirm_not_duplicate)
+        people_services.give_consent(
+            person=person,
+            scope=Consent.Scope.PD_PROCESSING,
+            actor=actor,
+            evidence=consent_evidence(phone=phone, cti_call_id=cti_call_id),
+        )
+    return person
 
 
 def _clean_note(note: str) -> str:

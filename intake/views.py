@@ -7,7 +7,8 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -19,11 +20,19 @@ from core.exceptions import ConcurrentEditError, ValidationError
 from core.permissions import require
 from core.validators import bounded_int
 from intake import selectors, services
-from intake.forms import CallNoteForm, InteractionForm, RequestRowFormSet, row_initial
+from intake.forms import (
+    CallNoteForm,
+    InteractionForm,
+    RegisterCallerForm,
+    RequestRowFormSet,
+    default_callback_due,
+    row_initial,
+)
 from intake.links import call_url
+from intake.models import Interaction
 from people import selectors as people_selectors
 from people import services as people_services
-from people.models import Person
+from people.models import ContactPerson, Person
 
 ROWS_PREFIX = "rows"
 ROW_FIELDS = ["service_type", "details", "address", "window_date", "window_from", "window_to", "urgency"]
@@ -45,18 +54,33 @@ def screen_pop(request: HttpRequest) -> HttpResponse:
             people_selectors.SearchQuery(raw=raw, phone=query.phone),
             base=people_selectors.visible_people(request.user),
         )
+    # The citizen just registered on this call comes first, selected.
+    selected_pk = bounded_int(request.GET.get("person"), minimum=1)
+    if selected_pk is not None:
+        selected = people_selectors.visible_people(request.user).filter(pk=selected_pk).first()
+        if selected is not None:
+            people = [selected, *(p for p in people if p.pk != selected.pk)]
+    if people or query.phone:
         people_services.record_search(actor=Actor.from_request(request), kind="caller_id", results=people)
+    cards = selectors.screen_pop_cards(people, query.phone or "")
+    first_contact = cards[0]["contacts"][0] if cards and cards[0]["contacts"] else None
     context = {
         "raw": raw,
         "phone": query.phone or "",
         "not_a_phone": bool(raw) and not query.phone,
         "call": call,
         "call_id": call_id,
-        "cards": selectors.screen_pop_cards(people),
+        "cards": cards,
         "open_now": services.is_open(),
         "closed_notice": services.closed_notice(),
         "interaction_form": InteractionForm(
-            initial={"phone": query.phone or "", "call": call_id, "call_version": call.version if call else None}
+            initial={
+                "phone": query.phone or "",
+                "call": call_id,
+                "call_version": call.version if call else None,
+                "contact": first_contact.pk if first_contact else None,
+                "callback_due_at": default_callback_due(),
+            }
         ),
     }
     return render(request, "intake/screen_pop.html", context)
@@ -106,22 +130,31 @@ def person_call(request: HttpRequest, pk: int) -> HttpResponse:
     # The version of the call the operator saw when the form opened, carried through the read-back.
     if request.method == "POST":
         call_version = bounded_int(request.POST.get("call_version"), minimum=1)
+        call = None
     else:
         call = selectors.find_visible_call(request.user, call_id)
         call_version = call.version if call is not None else None
     refused: int | None = None  # 409 or 403 when the call was changed meanwhile or is not the user's
     defaults = row_initial(person.address)
     review: list[dict[str, Any]] = []
-    general_errors: list[str] = []
-    note_form = CallNoteForm(request.POST or None)
+    # What stops every request (no district) is said before the operator reads anything back.
+    general_errors: list[str] = services.person_problems(person)
+    note_form = CallNoteForm(request.POST or None, initial=_call_note_initial(request, person, call))
+    contact = _contact_of(person, request.POST.get("contact") or request.GET.get("contact"))
     if request.method == "POST" and "add_row" in request.POST:
         formset = RequestRowFormSet(
             prefix=ROWS_PREFIX, initial=_with_one_more_row(request.POST, person), row_defaults=defaults
         )
-        note_form = CallNoteForm(initial={"note": request.POST.get("note", "")})
+        note_form = CallNoteForm(
+            initial={
+                "note": request.POST.get("note", ""),
+                "phone": request.POST.get("phone", ""),
+                "contact": contact.pk if contact else None,
+            }
+        )
     elif request.method == "POST":
         formset = RequestRowFormSet(request.POST, prefix=ROWS_PREFIX, row_defaults=defaults)
-        if formset.is_valid() and note_form.is_valid():
+        if formset.is_valid() and note_form.is_valid() and not general_errors:
             rows = [form.to_row(person.address) for form in formset.forms]
             note = note_form.cleaned_data["note"]
             errors, duplicates = services.row_problems(person=person, rows=rows)
@@ -132,11 +165,13 @@ def person_call(request: HttpRequest, pk: int) -> HttpResponse:
                 _apply_row_errors(formset, errors)
             elif "confirm" in request.POST and note_form.cleaned_data["review_token"] == token:
                 try:
-                    services.log_call(
+                    interaction = services.log_call(
                         person=person,
                         rows=rows,
                         actor=Actor.from_request(request),
                         note=note,
+                        phone=note_form.cleaned_data["phone"],
+                        caller_contact=contact,
                         cti_call_id=call_id,
                         version=call_version,
                     )
@@ -150,16 +185,9 @@ def person_call(request: HttpRequest, pk: int) -> HttpResponse:
                 except PermissionDenied as exc:
                     general_errors, refused = [str(exc)], 403
                 else:
-                    messages.success(
-                        request,
-                        ngettext(
-                            "Call logged: %(count)d request registered for %(name)s.",
-                            "Call logged: %(count)d requests registered for %(name)s.",
-                            len(rows),
-                        )
-                        % {"count": len(rows), "name": person.full_name},
-                    )
-                    return redirect("people:detail", pk=person.pk)
+                    messages.success(request, saved_message(person, interaction))
+                    # The operator lands where the next call starts.
+                    return redirect("intake:call")
             else:
                 review = [
                     {"row": row, "window": form.window(), "urgent": row.data.urgency == "urgent"}
@@ -190,12 +218,46 @@ def person_call(request: HttpRequest, pk: int) -> HttpResponse:
             "general_errors": general_errors,
             "call_id": call_id,
             "call_version": call_version,
+            "contact": contact,
             "open_requests": open_requests,
             "open_now": services.is_open(),
             "closed_notice": services.closed_notice(),
         },
         status=_status(request, review=bool(review), refused=refused),
     )
+
+
+def saved_message(person: Person, interaction: Interaction) -> str:
+    """The numbers to read out to the caller, and whose they are: the name in its dictionary form with
+    initials ("Новикова А. Б."), never declined by a template."""
+    numbers = sorted(r.pk for r in interaction.requests.all())
+    initials = " ".join(f"{part[0]}." for part in (person.given_name, person.patronymic) if part)
+    return ngettext(
+        "Request No. %(numbers)s saved — %(name)s",
+        "Requests No. %(numbers)s saved — %(name)s",
+        len(numbers),
+    ) % {"numbers": ", ".join(str(n) for n in numbers), "name": f"{person.surname} {initials}".strip()}
+
+
+def _call_note_initial(request: HttpRequest, person: Person, call: Interaction | None) -> dict[str, Any]:
+    """The caller's number: from the screen pop, else the telephony's call, else the citizen's own phone
+    (a call started from the card); the operator corrects it if someone else is calling."""
+    phone = request.GET.get("phone", "").strip()
+    if not phone and call is not None:
+        phone = call.phone
+    if not phone:
+        primary = person.phones.order_by("-is_primary", "id").first()
+        phone = primary.number if primary else ""
+    contact = bounded_int(request.GET.get("contact"), minimum=1)
+    return {"phone": phone, "contact": contact}
+
+
+def _contact_of(person: Person, raw: str | None) -> ContactPerson | None:
+    """The citizen's contact person named by the screen pop, or None (someone else's is ignored)."""
+    pk = bounded_int(raw, minimum=1)
+    if pk is None:
+        return None
+    return ContactPerson.objects.filter(person=person, pk=pk).first()
 
 
 def _status(request: HttpRequest, *, review: bool, refused: int | None) -> int:
@@ -216,12 +278,15 @@ def interaction_create(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     data = form.cleaned_data
     person = people_selectors.get_visible_person(request.user, data["person"]) if data.get("person") else None
+    contact = _contact_of(person, str(data["contact"] or "")) if person is not None else None
     try:
         services.record_interaction(
             person=person,
             outcome=data["outcome"],
             note=data["note"],
             phone=data["phone"],
+            caller_contact=contact,
+            callback_due_at=data.get("callback_due_at"),
             cti_call_id=data["call"] or None,
             version=data["call_version"],
             actor=Actor.from_request(request),
@@ -235,3 +300,62 @@ def interaction_create(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("Call recorded."))
     return redirect(back)
+
+
+def register_caller(request: HttpRequest) -> HttpResponse:
+    """Register an unknown caller during the call, then return to the same call with the citizen selected."""
+    require(request.user, "intake.take_calls")
+    require(request.user, "people.add_person")
+    call_id = (request.POST.get("call") or request.GET.get("call", "")).strip()
+    initial = {"phone": request.GET.get("phone", ""), "call": call_id}
+    form = RegisterCallerForm(request.POST or None, initial=initial)
+    duplicates: list[Person] = []
+    if request.method == "POST" and form.is_valid():
+        phone = form.cleaned_data["phone"]
+        try:
+            person = services.register_caller(
+                data=form.to_input(),
+                actor=Actor.from_request(request),
+                consent_given=form.cleaned_data["consent"],
+                phone=phone,
+                cti_call_id=call_id or None,
+                confirm_not_duplicate=form.cleaned_data["confirm_not_duplicate"],
+            )
+        except people_services.DuplicateFound as found:
+            duplicates = [c.person for c in found.candidates]
+            form.add_error(None, found.message)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request, _("%(name)s registered. Take the request on this call.") % {"name": person.short_name}
+            )
+            return redirect(call_url(phone, call_id, person=person.pk))
+    return render(
+        request,
+        "intake/register_caller.html",
+        {"form": form, "districts": form.district_choices, "duplicates": duplicates, "call_id": call_id},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def callbacks(request: HttpRequest) -> HttpResponse:
+    """The calls that need a callback, soonest due first: the list the operators work through."""
+    require(request.user, "intake.take_calls")
+    waiting = list(selectors.callbacks_to_make(request.user)[:200])
+    return render(request, "intake/callbacks.html", {"callbacks": waiting, "now": timezone.now()})
+
+
+@require_POST
+def callback_done(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take a callback off the list once the operator has called back."""
+    require(request.user, "intake.take_calls")
+    interaction = get_object_or_404(selectors.visible_interactions(request.user), pk=pk)
+    try:
+        services.mark_called_back(interaction=interaction, actor=Actor.from_request(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Callback marked as made."))
+    return redirect("intake:callbacks")

@@ -2,13 +2,16 @@
 journeys are changed through the services, which journal every change, so they are not here."""
 
 from django.contrib import admin
+from django.utils.translation import pgettext_lazy
 
+from core.admin import NamedAdmin
 from directory.models import Organisation
 from navigation.models import AssistantCapacity, StepTemplate
 
 
 @admin.register(AssistantCapacity)
-class AssistantCapacityAdmin(admin.ModelAdmin):
+class AssistantCapacityAdmin(NamedAdmin):
+    name_accusative = pgettext_lazy("accusative", "personal assistant's capacity")
     list_display = ["assistant", "capacity", "hours", "is_accepting"]
     list_filter = ["is_accepting"]
     search_fields = ["assistant__last_name", "assistant__first_name", "assistant__username"]

@@ -7,10 +7,11 @@ from django.views.i18n import set_language
 from accounts import account_page
 from accounts import views as account_views
 from core import views as core_views
+from opora import views as site_views
 from opora.api import public_urls as public_api_urls
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", site_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("favicon.ico", core_views.favicon, name="favicon"),
     path("login/", account_views.LoginView.as_view(), name="login"),

@@ -28,7 +28,9 @@ from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from audit.models import AuditEvent
+from audit.journal import LIMIT as JOURNAL_LIMIT
+from audit.journal import JournalFilter, journal_of, people_in
+from audit.labels import describe
 from people.forms import ConsentForm, ContactPersonForm, IdentityDocumentForm
 from people.models import IdentityDocument, Person
 
@@ -164,8 +166,27 @@ def consents_tab(request: HttpRequest, person: Person, form: Any = None) -> str:
 
 
 def journal_tab(request: HttpRequest, person: Person) -> str:
-    events = list(AuditEvent.objects.filter(person_id=person.pk).order_by("-id")[:200])
-    return _render(request, "journal", person, events=events)
+    """Who read or changed the citizen's records and where they were shown, by who / action / period."""
+    form = JournalFilter(request.GET or None, people=people_in(person.pk))
+    chosen = form.cleaned_data if form.is_valid() else {}
+    events = journal_of(
+        person.pk,
+        who=chosen.get("who"),
+        action=chosen.get("action") or "",
+        since=chosen.get("since"),
+        until=chosen.get("until"),
+    )
+    sections = {code: tab.title for code, tab in _tabs.items()}
+    rows = describe(events, person_id=person.pk, sections=sections)
+    return _render(
+        request,
+        "journal",
+        person,
+        rows=rows,
+        form=form,
+        limit=JOURNAL_LIMIT,
+        filtered=any(v not in (None, "") for v in chosen.values()),
+    )
 
 
 PEOPLE_TABS = (

@@ -84,6 +84,12 @@ class Person(VersionedModel):
                 opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
             ),
             models.Index(fields=["district", "surname_folded"], name="person_district_name"),
+            # One surname's bearers in the order the search shows them, read a page at a time (the
+            # pattern_ops index above cannot give this order on PostgreSQL): people.selectors.search_people.
+            models.Index(
+                fields=["surname_folded", "given_name_folded", "patronymic_folded", "birth_date", "id"],
+                name="person_name_order",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(surname=""), name="person_surname_not_empty"),
@@ -141,6 +147,27 @@ class Person(VersionedModel):
         if self.self_isolating:
             labels.append(str(_("self-isolating")))
         return labels
+
+
+class Surname(models.Model):
+    """Every surname (folded) a citizen of the registry has had: the dictionary the misspelt-name search
+    looks similar surnames up in (``people.selectors.similar_surnames``), a few thousand rows however
+    many citizens share them.
+
+    Kept by database triggers on ``people_person`` (migration 0003), so that every way of writing a
+    person — services, ``bulk_create`` in the seeders, a data migration — adds its surname; a surname
+    nobody has any more stays and simply finds nobody. PostgreSQL looks it up with a ``pg_trgm`` GIN
+    index, SQLite with an FTS5 trigram table beside it (see the migration and the selector).
+    """
+
+    folded = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("surname")
+        verbose_name_plural = _("surnames")
+
+    def __str__(self) -> str:
+        return self.folded
 
 
 class PersonPhone(models.Model):

@@ -36,28 +36,55 @@ _FORM_TABS: dict[str, Callable[..., str]] = {
 }
 
 
+def _page_number(request: HttpRequest) -> int:
+    """The results page asked for (1 for anything that is not a sensible page number)."""
+    text = request.GET.get("page", "")
+    return int(text) if text.isdigit() and 0 < int(text) <= 1000 else 1
+
+
 def person_list(request: HttpRequest) -> HttpResponse:
-    """The operator's search: one box for phone, name, SNILS or date of birth."""
+    """The operator's search: one box for phone, name, SNILS, date of birth or a request's number.
+
+    Results come a page of ``MAX_RESULTS`` at a time (one more row is read to know whether a next page
+    exists); a request number answers with the request, if the user may open it.
+    """
     require(request.user, "people.search_person")
     raw = request.GET.get("q", "").strip()
     query = selectors.parse_query(raw)
+    page = _page_number(request)
+    per_page = selectors.MAX_RESULTS
     results: list[selectors.FoundPerson] = []
-    if not query.is_empty:
-        results = selectors.find_people(request.user, query)
-        services.record_search(actor=Actor.from_request(request), kind=query.kind, results=results)
+    hits: list[selectors.NumberHit] = []
+    if query.request_number:
+        hits = selectors.find_by_number(request.user, query.request_number)
+    elif not query.is_empty:
+        results = selectors.find_people(request.user, query, limit=per_page + 1, offset=(page - 1) * per_page)
+        services.record_search(actor=Actor.from_request(request), kind=query.kind, results=results[:per_page])
+    has_next = len(results) > per_page
+    results = results[:per_page]
     search_level = selectors.searches_at_search_level(request.user)
+
+    def page_url(number: int) -> str:
+        return reverse("people:list") + "?" + urlencode({"q": raw, "page": number})
+
     context = {
         "q": raw,
         "query": query,
         "results": results,
-        "searched": not query.is_empty,
-        "unparsed": bool(raw) and query.is_empty,
+        "number_hits": hits,
+        "searched": not query.is_empty or bool(query.request_number),
+        "unparsed": bool(raw) and query.is_empty and not query.request_number,
         "search_level": search_level,
-        # Only rows with a card show a phone: the column is left out when there is none.
+        # Only rows with a card show a phone and an address: the columns are left out when there is none.
         "show_phones": any(r.card for r in results),
         "narrow_for_search_level": search_level
         and not query.is_empty
         and not selectors.qualifies_for_search_level(query),
+        "page": page,
+        "first_shown": (page - 1) * per_page + 1,
+        "last_shown": (page - 1) * per_page + len(results),
+        "previous_url": page_url(page - 1) if page > 1 else "",
+        "next_url": page_url(page + 1) if has_next else "",
     }
     template = "people/_results.html" if request.htmx else "people/person_list.html"  # type: ignore[attr-defined]
     return render(request, template, context)

@@ -3,12 +3,15 @@ and groups are not here: notes are for the service's psychologists only, and the
 through the services, which journal every change."""
 
 from django.contrib import admin
+from django.utils.translation import pgettext_lazy
 
+from core.admin import NamedAdmin
 from psych.models import HotlineLine, ServiceSettings, Topic
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(NamedAdmin):
+    name_accusative = pgettext_lazy("accusative", "topic")
     list_display = ["name", "parent", "code", "position", "is_active"]
     list_filter = ["is_active", "parent"]
     search_fields = ["name", "code"]
@@ -21,6 +24,7 @@ class ServiceSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(HotlineLine)
-class HotlineLineAdmin(admin.ModelAdmin):
+class HotlineLineAdmin(NamedAdmin):
+    name_accusative = pgettext_lazy("accusative", "hotline")
     list_display = ["name", "phone", "organisation", "round_the_clock", "opens", "closes", "is_active"]
     raw_id_fields = ["organisation"]

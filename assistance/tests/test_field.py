@@ -202,15 +202,17 @@ def test_could_not_be_done_without_a_reason_shows_an_error_and_changes_nothing(t
     assert Assignment.objects.get(request=req).outcome == ""
 
 
-def test_could_not_be_done_with_a_reason_closes_the_request_as_failed(town, citizen):
+def test_could_not_be_done_with_a_reason_hands_the_request_back_to_the_dispatcher(town, citizen):
+    """Not a dead end (issue 15 §2): the dispatcher assigns it again or closes it, and reads why."""
     req = started(town)
     response = as_user(town.volunteer_user).post(
         reverse("assistance:field_task_failed", args=[req.pk]), {"version": req.version, "reason": "Не открыли дверь"}
     )
     assert response.status_code == 302
     req.refresh_from_db()
-    assert req.status == Status.FAILED and req.close_reason == "Не открыли дверь"
-    assert Assignment.objects.get(request=req).outcome == "failed"
+    assert req.status == Status.RETURNED and req.is_open
+    assignment = Assignment.objects.get(request=req)
+    assert assignment.outcome == "failed" and assignment.reason == "Не открыли дверь"
 
 
 def test_stale_version_is_refused_with_a_clear_message(town, citizen):

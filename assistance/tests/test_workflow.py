@@ -122,7 +122,9 @@ def test_withdrawing_the_worker_returns_the_request_to_the_queue(town):
     req = town.new_request()
     move(town, req, Status.ACCEPTED)
     move(town, req, Status.ASSIGNED, assignee=town.worker)
-    move(town, req, Status.ACCEPTED)
+    with pytest.raises(ValidationError):  # withdrawing a worker needs a reason, like failing and cancelling
+        move(town, req, Status.ACCEPTED)
+    move(town, req, Status.ACCEPTED, reason="Заболела")
     move(town, req, Status.ASSIGNED, assignee=town.volunteer)
     outcomes = sorted(Assignment.objects.filter(request=req).values_list("outcome", flat=True))
     assert outcomes == ["", "withdrawn"]

@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from assistance import workflow
 from assistance.catalogue import load_catalogue
 from assistance.models import Assignment, HelpRequest, ServiceType, Status, Transition
 from assistance.selectors import field_workers
@@ -48,6 +49,7 @@ HOME_OUTCOMES = [
     (Status.ACCEPTED, 8),
     (Status.ASSIGNED, 10),
     (Status.IN_PROGRESS, 4),
+    (Status.RETURNED, 3),
     (Status.DONE, 16),
     (Status.FAILED, 2),
     (Status.CANCELLED, 2),
@@ -62,6 +64,7 @@ def _walk_to(help_request: HelpRequest, target: str, *, by: User, worker: Worker
         Status.ASSIGNED: PATH[:2],
         Status.IN_PROGRESS: PATH,
         Status.DONE: [*PATH, Status.DONE],
+        Status.RETURNED: [*PATH, Status.RETURNED],
         Status.FAILED: [*PATH, Status.FAILED],
         Status.CANCELLED: [Status.CANCELLED],
     }
@@ -70,11 +73,17 @@ def _walk_to(help_request: HelpRequest, target: str, *, by: User, worker: Worker
         money = None
         if step == Status.DONE and help_request.service_type.handles_money:
             money = Decimal(rng.randrange(300, 3000)) + Decimal("0.50")
-        reason = {Status.FAILED: "Гражданин не открыл дверь", Status.CANCELLED: "Гражданин отказался"}.get(step, "")
+        reason = {
+            Status.RETURNED: "Гражданин не открыл дверь",
+            Status.FAILED: "Гражданин не открыл дверь",
+            Status.CANCELLED: "Гражданин отказался",
+        }.get(step, "")
+        # The worker reports that it could not be done; the dispatcher decides what next.
+        actor = worker.user if step == Status.RETURNED and worker is not None and worker.user else by
         transition(
             help_request=help_request,
             to=step,
-            actor=Actor.system(by),
+            actor=Actor.system(actor),
             version=help_request.version,
             reason=reason,
             assignee=worker,
@@ -98,6 +107,17 @@ def _backdate(help_request: HelpRequest, rng: random.Random, days: int) -> None:
         closed_at=min(closed_at, timezone.now()) if closed_at else None,
     )
     Assignment.objects.filter(request=help_request).update(created_at=created)
+
+
+def _day_window_start(rng: random.Random) -> datetime.datetime:
+    """The start of a three-hour visit window in the day (09:00–17:00, so it ends by 20:00), today if
+    that is still ahead, else in the next two days: demo citizens are never visited at night."""
+    now = timezone.localtime()
+    while True:
+        day = now.date() + datetime.timedelta(days=rng.randrange(0, 3))
+        start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(rng.randrange(9, 18))))
+        if start > now:
+            return start
 
 
 def _pick(rng: random.Random, weighted: Sequence[tuple[str, int]]) -> str:
@@ -125,9 +145,7 @@ def seed_requests(*, users: dict[str, User], seed: int, city: int = 300) -> int:
             preferred = [users["worker"].worker, users["volunteer"].worker] if is_home else []
             for i, person in enumerate(people):
                 service = rng.choice(services)
-                start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + datetime.timedelta(
-                    hours=rng.randrange(1, 30)
-                )
+                start = _day_window_start(rng)
                 help_request = create_request(
                     person=person,
                     actor=Actor.system(operator),
@@ -151,7 +169,7 @@ def seed_requests(*, users: dict[str, User], seed: int, city: int = 300) -> int:
                 if worker is None and target not in (Status.NEW, Status.CANCELLED):
                     target = Status.ACCEPTED if target != Status.NEW else target
                 _walk_to(help_request, target, by=supervisor, worker=worker, rng=rng)
-                if not (is_home and target in (Status.NEW, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS)):
+                if not (is_home and target in workflow.OPEN):
                     _backdate(help_request, rng, days=14)
                 made += 1
     return made

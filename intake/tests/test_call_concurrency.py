@@ -1,11 +1,13 @@
 """Two people recording the same call at the same moment on the version they both saw: one wins, the
 other is told (PostgreSQL only: SQLite takes the write lock at BEGIN, so its writers never overlap)."""
 
+import datetime
 import threading
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from audit.models import Action, AuditEvent
 from core.actor import Actor
@@ -32,8 +34,17 @@ def test_of_two_records_on_the_same_version_one_wins_and_the_other_is_told(town:
     def record(user: Any, outcome: str, note: str) -> None:
         try:
             barrier.wait(timeout=10)
+            callback_due_at = (
+                timezone.now() + datetime.timedelta(hours=1) if outcome == Outcome.CALLBACK_NEEDED else None
+            )
             services.record_interaction(
-                person=caller, outcome=outcome, note=note, actor=Actor(user), cti_call_id="race-1", version=1
+                person=caller,
+                outcome=outcome,
+                note=note,
+                actor=Actor(user),
+                callback_due_at=callback_due_at,
+                cti_call_id="race-1",
+                version=1,
             )
             outcomes[user.username] = "saved"
         except ConcurrentEditError:

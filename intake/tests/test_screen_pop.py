@@ -33,7 +33,7 @@ def test_unknown_phone_offers_registration_with_the_phone(client: Any, town: Any
     page = response.content.decode()
     assert "Иванова" not in page
     assert 'data-testid="register-caller"' in page
-    assert reverse("people:create") + "?phone=%2B79031112233" in page
+    assert reverse("intake:register_caller") + "?phone=%2B79031112233" in page
 
 
 def test_screen_pop_journals_the_caller_id_search(client: Any, town: Any, caller: Any):

@@ -41,3 +41,43 @@ def test_dispatcher_auto_assigns_and_the_card_shows_the_result(page, live_server
     expect(table).to_contain_text("Назначена")
     worker = Assignment.objects.get(request=first_request).worker
     expect(table).to_contain_text(worker.full_name)
+
+
+def test_a_failed_request_comes_back_and_is_assigned_again(page, live_server, login, town, csp_violations):
+    from assistance.services import accept_and_assign, transition
+
+    PhoneFactory(person=town.person, number="+79160000102")
+    req = town.new_request(details="Лекарства из аптеки")
+    accept_and_assign(help_request=req, assignee=town.volunteer, actor=Actor(town.dispatcher), version=req.version)
+    # The volunteer found nobody at home: the request goes back to the dispatcher, not to a dead end.
+    transition(
+        help_request=req,
+        to=Status.FAILED,
+        actor=Actor(town.volunteer_user),
+        version=req.version,
+        reason="Не открыли дверь",
+    )
+    town.dispatcher.set_password(PASSWORD)
+    town.dispatcher.save()
+
+    login(town.dispatcher)
+    page.goto(f"{live_server.url}/assistance/queue/")
+    expect(page.get_by_test_id("count-returned")).to_contain_text("1")
+    row = page.locator(f"tr[data-request='{req.pk}']")
+    expect(row).to_contain_text(town.person.short_name)
+    row.get_by_role("link", name=str(req.pk)).click()
+    expect(page.get_by_test_id("returned-reason")).to_contain_text("Не открыли дверь")
+    expect(page.get_by_test_id("citizen-phone")).to_contain_text("+7 916 000-01-02")
+    suggestion = page.get_by_test_id("suggestions").locator("tr", has_text=town.worker.full_name)
+    suggestion.get_by_role("button").click()
+    expect(page.get_by_test_id("request-status")).to_have_text("назначена")
+    expect(page.get_by_test_id("assignee")).to_contain_text(town.worker.full_name)
+    req.refresh_from_db()
+    assert req.status == Status.ASSIGNED
+    assert Assignment.objects.get(request=req, outcome="").worker == town.worker
+
+    # The queue shows who holds it now, and sorting by the worker column keeps it there.
+    page.goto(f"{live_server.url}/assistance/queue/")
+    page.get_by_test_id("sort-assignee").click()
+    expect(page.locator(f"tr[data-request='{req.pk}']")).to_contain_text(town.worker.surname)
+    assert not csp_violations
