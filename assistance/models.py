@@ -142,15 +142,15 @@ class HelpRequest(VersionedModel):
         urgent: bool,
         window_end: datetime.datetime | None = None,
     ) -> datetime.datetime:
-        """The service's target time from ``created`` (a quarter of it when urgent), never after the end of
-        the time window agreed with the citizen: a visit promised by 14:00 is due by 14:00."""
+        """When the request is due: by the end of the time window agreed with the citizen, when there is
+        one (a visit promised for 09:00–12:00 is due by 12:00: neither after it, nor at midnight before it);
+        else the service's target time from ``created`` (a quarter of it when urgent)."""
+        if window_end is not None:
+            return window_end
         hours = service_type.target_hours
         if urgent:
             hours = max(1, hours // 4)
-        due = created + datetime.timedelta(hours=hours)
-        if window_end is not None and window_end < due:
-            return window_end
-        return due
+        return created + datetime.timedelta(hours=hours)
 
 
 class Transition(models.Model):

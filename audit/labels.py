@@ -55,6 +55,13 @@ EXTRA_FIELDS: dict[str, Label] = {
     "evidence": _("evidence"),
 }
 
+
+def register_fields(labels: dict[str, Label]) -> None:
+    """An app names the fields it journals that are not fields of the record's model (a programme's
+    journey on its case: «stage», «steps»…); called from its ``AppConfig.ready``."""
+    EXTRA_FIELDS.update(labels)
+
+
 ORIGINS: dict[str, Label] = {
     Origin.UI: pgettext_lazy("journal origin", "in the application"),
     Origin.API: pgettext_lazy("journal origin", "through the API"),

@@ -7,6 +7,7 @@ class NavigationConfig(AppConfig):
     verbose_name = _("Oncology personal assistants")
 
     def ready(self) -> None:
+        from audit.labels import register_fields
         from navigation.card import NAVIGATION_TAB
         from navigation.relations import NAVIGATION_RELATION
         from people.card import register_tab
@@ -14,3 +15,15 @@ class NavigationConfig(AppConfig):
 
         register_tab(NAVIGATION_TAB)
         register_relation(NAVIGATION_RELATION)
+        # What the journey's journal entries on its case name, in words.
+        register_fields(
+            {
+                "stage": _("stage"),
+                "steps": _("journey steps"),
+                "call_tasks": _("call tasks"),
+                "assistant": _("personal assistant"),
+                "handovers": _("hand-overs to other services"),
+                "card": _("the patient's card"),
+                "reply": _("patient's reply"),
+            }
+        )

@@ -43,14 +43,17 @@ def _assigned(town, worker=None, **kwargs) -> HelpRequest:
 # --- due time ---------------------------------------------------------------------------------------
 
 
-def test_due_time_is_never_after_the_end_of_the_agreed_window(town):
+def test_due_time_is_the_end_of_the_agreed_window(town):
     start = timezone.now() + datetime.timedelta(hours=1)
     within = town.new_request(window_start=start, window_end=start + datetime.timedelta(hours=2))
     assert within.due_at == start + datetime.timedelta(hours=2)  # the service's target is 24 hours
-    later = town.new_request(window_start=start, window_end=start + datetime.timedelta(days=3))
+    # A window days away: due by its end, not at the service's target, which falls before the window opens.
+    later = town.new_request(
+        window_start=start + datetime.timedelta(days=2), window_end=start + datetime.timedelta(days=3)
+    )
+    assert later.due_at == later.window_end
     without = town.new_request()
-    assert later.due_at < later.window_end
-    assert abs(later.due_at - without.due_at) < datetime.timedelta(minutes=1)  # the service's own target
+    assert abs(without.due_at - (without.created_at + datetime.timedelta(hours=24))) < datetime.timedelta(minutes=1)
 
 
 # --- a request that could not be done ---------------------------------------------------------------

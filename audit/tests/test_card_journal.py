@@ -175,3 +175,16 @@ def test_search_level_rows_say_what_was_shown(make_user):
         (row,) = describe([entry], person_id=person.pk)
     assert row.shown and row.note == "name, date of birth and district only"
     assert row.record == "Citizen"
+
+
+def test_a_programme_names_the_fields_it_journals_on_a_case():
+    from django.utils import translation
+
+    from audit.labels import field_labels
+
+    with translation.override("ru"):
+        assert field_labels("cases.case", ["stage", "call_tasks", "assistant"]) == [
+            "этап",
+            "задачи позвонить",
+            "персональный помощник",
+        ]
