@@ -415,11 +415,21 @@ def load_organisations(
 
 
 def administrator_permission_codenames() -> dict[str, list[str]]:
+    """The admin permissions of administrators: the directory's reference data, accounts and groups, and the
+    reference data each app names in its ``AppConfig.administrator_models`` (the production calendar and the
+    facilities' hours, the personal assistants' capacities, the journey's step templates…)."""
     directory_models = [m._meta.model_name for m in apps.get_app_config("directory").get_models()]
-    return {
+    wanted = {
         "directory": [f"{a}_{m}" for m in directory_models for a in ADMINISTRATOR_DIRECTORY_ACTIONS],
         "auth": [f"{a}_{m}" for m in ADMINISTRATOR_AUTH_MODELS for a in ADMINISTRATOR_AUTH_ACTIONS],
     }
+    for config in apps.get_app_configs():
+        models = getattr(config, "administrator_models", ())
+        if models:
+            wanted.setdefault(config.label, []).extend(
+                f"{a}_{m}" for m in models for a in ADMINISTRATOR_DIRECTORY_ACTIONS
+            )
+    return wanted
 
 
 def load_roles(result: LoadResult | None = None) -> None:

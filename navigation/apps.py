@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class NavigationConfig(AppConfig):
     name = "navigation"
     verbose_name = _("Oncology personal assistants")
+    # Reference data administrators keep in the admin site (directory.reference.load_roles).
+    administrator_models = ("assistantcapacity", "steptemplate")
 
     def ready(self) -> None:
         from audit.labels import register_fields

@@ -289,3 +289,29 @@ def _psych_service(clinic: Clinic) -> Any:
 )
 def test_journey_page_matrix(clinic, name, method, url, data, expected):
     test_page_matrix(clinic, name, method, url, data, expected)
+
+
+# --- the administrators' reference data (issue 14 §1: administrators set capacities) -------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/navigation/assistantcapacity/",
+        "/admin/navigation/steptemplate/",
+        "/admin/scheduling/resource/",
+        "/admin/scheduling/calendarday/",
+    ],
+)
+def test_administrators_keep_the_programmes_reference_data_and_other_roles_cannot(clinic, make_user, url):
+    from django.test import Client
+
+    from directory.reference import load_roles
+
+    load_roles()
+    administrator = make_user("administrator", is_staff=True)
+    client = Client()
+    client.force_login(administrator)
+    assert client.get(url).status_code == 200
+    client.force_login(clinic.assistant)
+    assert client.get(url).status_code in (302, 403)
