@@ -30,7 +30,7 @@ from audit.models import Action
 from core.actor import Actor
 from core.exceptions import ConcurrentEditError, ValidationError
 from core.permissions import require
-from core.validators import format_phone
+from core.validators import MAX_ID, format_phone
 from people.models import PersonPhone
 
 # Statuses in which a live assignment is the worker's business.
@@ -223,8 +223,16 @@ def _gone(request: HttpRequest, user: User, pk: int) -> HttpResponse | None:
     )
 
 
+def _known_id(pk: int) -> int:
+    """A task number from the address: one the database can hold, else nothing is found (not a 500)."""
+    if not 0 < pk <= MAX_ID:
+        raise Http404
+    return pk
+
+
 def field_task(request: HttpRequest, pk: int) -> HttpResponse:
     user = _require_field_worker(request)
+    pk = _known_id(pk)
     if not own_tasks(user).filter(pk=pk).exists():
         gone = _gone(request, user, pk)
         if gone is not None:
@@ -245,6 +253,7 @@ def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
 def _act(request: HttpRequest, pk: int, form_name: str, to: str) -> HttpResponse:
     """Validate the posted form, make the move, and come back with a message or the form's errors."""
     user = _require_field_worker(request)
+    pk = _known_id(pk)
     if (
         not own_tasks(user).filter(pk=pk).exists()
         and Assignment.objects.filter(request_id=pk, worker__user_id=user.pk).exists()

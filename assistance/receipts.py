@@ -16,6 +16,7 @@ from assistance.models import Assignment
 from audit import services as audit
 from audit.models import Action
 from core.actor import Actor
+from core.validators import MAX_ID
 
 # Shown in the browser; anything else (should a file have slipped past the form's validator) is downloaded.
 INLINE_TYPES = {
@@ -39,7 +40,8 @@ def receipt(request: HttpRequest, pk: int) -> FileResponse:
     """The receipt of assignment ``pk``. Anyone else gets 404, so that its existence is not revealed."""
     user = request.user
     assert isinstance(user, User)
-    assignment = Assignment.objects.select_related("request").filter(pk=pk).first()
+    found = Assignment.objects.select_related("request").filter(pk=pk) if 0 < pk <= MAX_ID else None
+    assignment = found.first() if found is not None else None
     if assignment is None or not can_read(user, assignment):
         raise Http404
     name = assignment.receipt.name

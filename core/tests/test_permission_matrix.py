@@ -15,6 +15,7 @@ cell, one column per role; their expectations come from core/permissions.py.
 """
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -445,7 +446,8 @@ API_CALLS = {
         "post",
         lambda f: f"/api/v1/requests/{f.started_task.pk}/transitions",
         _move("started_task", "failed", reason="Не открыли дверь"),
-        lambda f: f.status_of(f.started_task) == Status.FAILED,
+        # The worker's failure goes back to the dispatcher (issue 15 §2); a dispatcher's closes the request.
+        lambda f: f.status_of(f.started_task) in (Status.FAILED, Status.RETURNED),
     ),
     "GET /service-types": Call("get", lambda f: "/api/v1/service-types"),
     "POST /cti/calls (ring)": Call(
@@ -575,7 +577,8 @@ PAGE_CALLS = {
         "post",
         lambda f: reverse("assistance:field_task_failed", args=[f.started_task.pk]),
         lambda f: {"version": f.started_task.version, "reason": "Не открыли дверь"},
-        lambda f: f.status_of(f.started_task) == Status.FAILED,
+        # Not a dead end (issue 15 §2): back to the dispatcher, who assigns it again or closes it.
+        lambda f: f.status_of(f.started_task) == Status.RETURNED,
     ),
     "card of the task's citizen": Call("get", lambda f: reverse("people:detail", args=[f.task.person_id])),
 }
@@ -827,6 +830,7 @@ def test_dashboard_scope_matrix(client, world, name, role, expected):
 FULL = "full"  # 200: the citizen's row with the link to his card and his phone
 NAME = "name"  # 200: the row at search level, name, birth date and district; no phone, no card
 NOT = "not"  # 200: the citizen is not among the results
+ELSE = "elsewhere"  # 200: "registered; served by TCSO X": name, birth date and district; no card, phone, address
 PHONE = "+79167770099"
 
 
@@ -865,19 +869,22 @@ SEARCH_CALLS = {
 
 # fmt: off
 SEARCH_GRID = {
+    # disp2, a dispatcher of another TCSO, is told that the citizen is registered and which TCSO serves them
+    # (ELSE: name, birth date and district, no card, phone or address), never "nobody" (issue 15 §2); a
+    # surname alone still shows him nothing of another TCSO's districts.
     #                                admin super oper  disp  disp2 socw  vol   vol2  coord psych navig tele  anon
-    "page: name and birth date":    (403,  FULL, FULL, FULL, NOT,  403,  403,  403,  NAME, NAME, NAME, 403,  LOGIN),
+    "page: name and birth date":    (403,  FULL, FULL, FULL, ELSE,  403,  403,  403,  NAME, NAME, NAME, 403,  LOGIN),
     "page: surname alone":          (403,  FULL, FULL, FULL, NOT,  403,  403,  403,  NOT,  NOT,  NOT,  403,  LOGIN),
-    "page: the phone":              (403,  FULL, FULL, FULL, NOT,  403,  403,  403,  NOT,  NOT,  NOT,  403,  LOGIN),
-    "API: name and birth date":     (403,  FULL, FULL, FULL, NOT,  403,  403,  403,  NAME, NAME, NAME, 403,  401),
-    "API: the phone":               (403,  FULL, FULL, FULL, NOT,  403,  403,  403,  NOT,  NOT,  NOT,  403,  401),
+    "page: the phone":              (403,  FULL, FULL, FULL, ELSE,  403,  403,  403,  NOT,  NOT,  NOT,  403,  LOGIN),
+    "API: name and birth date":     (403,  FULL, FULL, FULL, NAME,  403,  403,  403,  NAME, NAME, NAME, 403,  401),
+    "API: the phone":               (403,  FULL, FULL, FULL, NAME,  403,  403,  403,  NOT,  NOT,  NOT,  403,  401),
     # The test relations below: coordinators and personal assistants may read and change the citizen's
     # record, psychologists only read it (so the edit form of a card they can open answers 403, and the
     # API, which loads the record for the change, 404); for `World.other`, of the same district and
     # name, no relation holds.
-    "related: page":                (403,  FULL, FULL, FULL, NOT,  403,  403,  403,  FULL, FULL, FULL, 403,  LOGIN),
-    "related: page, the phone":     (403,  FULL, FULL, FULL, NOT,  403,  403,  403,  FULL, FULL, FULL, 403,  LOGIN),
-    "related: API search":          (403,  FULL, FULL, FULL, NOT,  403,  403,  403,  FULL, FULL, FULL, 403,  401),
+    "related: page":                (403,  FULL, FULL, FULL, ELSE,  403,  403,  403,  FULL, FULL, FULL, 403,  LOGIN),
+    "related: page, the phone":     (403,  FULL, FULL, FULL, ELSE,  403,  403,  403,  FULL, FULL, FULL, 403,  LOGIN),
+    "related: API search":          (403,  FULL, FULL, FULL, NAME,  403,  403,  403,  FULL, FULL, FULL, 403,  401),
     "related: card":                (403,  200,  200,  200,  404,  403,  403,  403,  200,  200,  200,  403,  LOGIN),
     "related: edit form":           (403,  200,  200,  200,  404,  403,  403,  403,  200,  403,  200,  403,  LOGIN),
     "related: another's card":      (403,  200,  200,  200,  404,  403,  403,  403,  404,  404,  404,  403,  LOGIN),
@@ -905,7 +912,7 @@ def register_relations(world: World, relation: Callable[..., Any]) -> None:
 
 
 def _search_row(response: Any, world: World, api: bool) -> str:
-    """FULL, NAME or NOT: how the search answer shows `World.person`."""
+    """FULL, NAME, ELSE or NOT: how the search answer shows `World.person`."""
     if api:
         rows = [r for r in response.json()["results"] if r["id"] == world.person.pk]
         if not rows:
@@ -926,6 +933,13 @@ def _search_row(response: Any, world: World, api: bool) -> str:
         return NOT
     page = response.content.decode()
     card_link = f'href="{reverse("people:detail", args=[world.person.pk])}"'
+    if getattr(rows[0], "elsewhere", False):
+        assert not rows[0].card and card_link not in page
+        served = re.findall(r'<tr data-testid="served-elsewhere">.*?</tr>', page, re.S)
+        assert served and all(
+            "href=" not in row and "777-00-99" not in row and world.person.address not in row for row in served
+        ), served
+        return ELSE
     if rows[0].card:
         assert card_link in page and "777-00-99" in page, "a full row links the card and shows the phone"
         return FULL

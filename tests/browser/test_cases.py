@@ -155,7 +155,7 @@ def test_a_relative_is_called_the_route_printed_the_patient_handed_over_and_the_
     expect(row).to_contain_text("ГКБ № 1")
     row.get_by_role("link", name=f"№ {handoff.request_id}").click()
     expect(page.get_by_test_id("intake-channel")).to_have_text("из маршрута помощи")
-    page.get_by_role("button", name="Принять в работу ТЦСО").click()
+    page.get_by_role("button", name="Принять", exact=True).click()
     page.get_by_role("button", name="Выйти").click()
 
     login(ward.coordinator)
