@@ -24,3 +24,21 @@ def period(code: str, now: datetime.datetime | None = None) -> Period:
     if code == "30d":
         return Period("30d", midnight - datetime.timedelta(days=29), now)
     return Period("today", midnight, now)
+
+
+# The longest from–to period the dashboard counts over: a year, a leap one included.
+MAX_DAYS = 366
+
+
+def between(first: datetime.date, last: datetime.date) -> Period:
+    """From the start of ``first`` to the end of ``last`` (both days included), in Moscow time."""
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=zone)
+    end = datetime.datetime.combine(last, datetime.time.max, tzinfo=zone)
+    return Period("range", start, end)
+
+
+def days(when: Period) -> list[datetime.date]:
+    """Every Moscow calendar day the period touches, in order."""
+    first, last = timezone.localtime(when.start).date(), timezone.localtime(when.end).date()
+    return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
