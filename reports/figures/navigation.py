@@ -258,7 +258,8 @@ def journey_figures(journeys: QuerySet[Journey], when: Period) -> _Groups:
         case__referral__isnull=False,
     )
     first, last = timezone.localdate(when.start), timezone.localdate(when.end)
-    for row in reached.order_by().values(
+    # In the journeys' order, so that the values come the same way on every database and every call.
+    for row in reached.order_by("pk").values(
         *MILESTONE_DATES, referred_on=F("case__referral__referred_on"), **_group_by("")
     ):
         for name in MILESTONE_DATES:
