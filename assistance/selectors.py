@@ -19,7 +19,7 @@ from assistance.rules import citywide_request_roles, related_request_roles
 from core.permissions import is_dispatcher, own_organisation_id
 from core.roles import Role
 from core.validators import MAX_ID
-from directory.models import Organisation, Worker
+from directory.models import District, Organisation, Worker
 from people.selectors import visible_people
 
 
@@ -101,11 +101,22 @@ def queue(scope: QuerySet[HelpRequest], filters: QueueFilters, sort: str = "due"
 
 
 def queue_counts(scope: QuerySet[HelpRequest]) -> dict[str, int]:
-    """Open requests by status and how many are overdue now: one query."""
+    """Open requests by status and how many are overdue now: one query, over the open requests only (the
+    queue's index holds TCSO, status and due time), not every request the TCSO ever had."""
     now = timezone.now()
     aggregates: dict[str, Any] = {s: Count("pk", filter=Q(status=s)) for s in workflow.OPEN}
-    aggregates["overdue"] = Count("pk", filter=Q(status__in=workflow.OPEN, due_at__lt=now))
-    return scope.aggregate(**aggregates)
+    aggregates["overdue"] = Count("pk", filter=Q(due_at__lt=now))
+    return scope.filter(status__in=workflow.OPEN).aggregate(**aggregates)
+
+
+def queue_districts(scope: QuerySet[HelpRequest], tcso: Organisation | None) -> QuerySet[District]:
+    """The districts the queue's filter offers: those the TCSO serves and those of its open requests'
+    citizens (a request handed over from elsewhere); for the whole city, every district. Never read from
+    every request the TCSO ever had: closed ones were most of the time of the page at city scale."""
+    if tcso is None:
+        return District.objects.order_by("name")
+    open_here = scope.filter(status__in=workflow.OPEN).values("person__district")
+    return District.objects.filter(Q(organisations=tcso) | Q(pk__in=open_here)).distinct().order_by("name")
 
 
 @dataclass

@@ -19,7 +19,7 @@ from core.actor import Actor
 from core.exceptions import ConcurrentEditError, ValidationError
 from core.permissions import require
 from core.validators import bounded_int
-from directory.models import District, Organisation, Worker
+from directory.models import Organisation, Worker
 from people.models import PersonPhone
 
 
@@ -85,7 +85,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "statuses": [("open", _("all open")), ("all", _("all")), *Status.choices],
         "service_types": ServiceType.objects.filter(is_active=True),
         "urgencies": Urgency.choices,
-        "districts": District.objects.filter(pk__in=scope.values("person__district")).order_by("name"),
+        "districts": selectors.queue_districts(scope, tcso),
         "tcsos": Organisation.objects.filter(kind=Organisation.Kind.TCSO).order_by("name") if tcso is None else [],
         "workers": selectors.field_workers(tcso.pk) if tcso else [],
     }

@@ -10,6 +10,9 @@ Parts (all by default; one with `BENCH_ONLY=<part> make bench` or `bench/run.py 
 - slots: oncology navigation's free-slot search over 200 facilities x 2 years of slots, against a
   primary-key read of one slot, and 16 clients booking the same slot at once, 50 rounds (bench/slots.py,
   bench/slots_measure.py).
+- city: the city at scale (issue 15 §4): the dashboard, the queue, the screen pop, the card and the request
+  page with 370,000 and with 4,000,000 help requests in a 20,000-citizen city (bench/city.py, the bulk
+  generator in bench/city_measure.py).
 
 Each part keeps its results in bench/results/<part>.json and the report is written from all of them, so
 running one part keeps the others' figures. A part with no results file there (a fresh checkout: the files
@@ -30,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import city
 import intake_load as intake
 import slots
 
@@ -235,11 +239,12 @@ def write_report() -> None:
         "# Benchmarks",
         "",
         "Produced by `make bench` (bench/run.py); do not edit by hand, run it again (one part:"
-        " `BENCH_ONLY=registry|intake|slots make bench`). Each section says when and on what machine it was"
+        " `BENCH_ONLY=registry|intake|slots|city make bench`). Each section says when and on what machine it was"
         " measured.",
         "",
     ]
     registry_file, intake_file, slots_file = RESULTS / "registry.json", RESULTS / "intake.json", RESULTS / "slots.json"
+    city_file = RESULTS / "city.json"
     if registry_file.exists():
         lines += registry_report(json.loads(registry_file.read_text()))
     else:
@@ -252,6 +257,10 @@ def write_report() -> None:
         lines += slots.report(json.loads(slots_file.read_text()))
     else:
         lines += _kept(earlier, "## Free-slot search", "## Booking one slot")
+    if city_file.exists():
+        lines += city.report(json.loads(city_file.read_text()))
+    else:
+        lines += _kept(earlier, "## The city at scale")
     report.write_text("\n".join(lines))
 
 
@@ -337,7 +346,7 @@ def intake_report(data: dict) -> list[str]:
     return lines
 
 
-PARTS = ("registry", "intake", "slots")
+PARTS = ("registry", "intake", "slots", "city")
 
 
 def main() -> None:
@@ -378,6 +387,9 @@ def main() -> None:
         for name, url in targets.items():
             slot_results[name] = slots.run(name, url)
         (RESULTS / "slots.json").write_text(json.dumps(_stamp(slot_results), indent=1))
+    if only in ("all", "city"):
+        city_results = city.run_all(["SQLite", *(["PostgreSQL"] if with_postgres else [])])
+        (RESULTS / "city.json").write_text(json.dumps(_stamp({**city_results, "why": city.WHY}), indent=1))
     write_report()
     print("written docs/benchmarks.md")
 

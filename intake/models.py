@@ -64,7 +64,7 @@ class Interaction(VersionedModel):
         related_name="+",
         verbose_name=_("operator"),
     )
-    started_at = models.DateTimeField(_("started"), default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     duration_seconds = models.PositiveIntegerField(_("duration, seconds"), null=True, blank=True)
@@ -101,6 +101,8 @@ class Interaction(VersionedModel):
         verbose_name_plural = _("interactions")
         indexes = [
             models.Index(fields=["person", "-started_at"], name="interaction_person_recent"),
+            # The call figures of a period, counted from the index alone.
+            models.Index(fields=["started_at", "medium", "direction", "outcome"], name="interaction_period"),
             # The operators' list of callbacks to make: those not made yet, soonest first.
             models.Index(
                 fields=["callback_due_at"],
