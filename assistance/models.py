@@ -174,12 +174,16 @@ class HelpRequest(VersionedModel):
 class Transition(models.Model):
     """One step of a request's life: who moved it from which status to which, when and why."""
 
-    request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="transitions")
-    from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
-    to_status = models.CharField(max_length=12, choices=Status.choices)
-    at = models.DateTimeField(default=timezone.now)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
-    reason = models.CharField(max_length=300, blank=True)
+    request = models.ForeignKey(
+        HelpRequest, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("help request")
+    )
+    from_status = models.CharField(_("previous status"), max_length=12, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("new status"), max_length=12, choices=Status.choices)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("changed by")
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -199,9 +203,13 @@ class Assignment(TimeStampedModel):
         FAILED = "failed", _("could not be done")
         WITHDRAWN = "withdrawn", _("withdrawn")
 
-    request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="assignments")
+    request = models.ForeignKey(
+        HelpRequest, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("help request")
+    )
     worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("worker"))
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("assigned by")
+    )
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True, default="")

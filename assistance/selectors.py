@@ -1,6 +1,7 @@
 """Read queries of dispatch: the TCSO's queue, its live counts, and who should do a request."""
 
 import datetime
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,6 +149,23 @@ def loads_today(workers: list[Worker]) -> dict[int, int]:
 
 Window = tuple[datetime.datetime, datetime.datetime]
 
+# What a worker loses in the ranking of a request he could not do before: it outweighs serving the
+# district or being free in the time window, not a missing required skill (10).
+FAILED_BEFORE_PENALTY = 5
+
+
+def failed_before(request_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Who could not do each request before: request id → the ids of the workers whose assignment on it
+    ended "could not be done", whether he handed it back to the dispatcher or it was closed so. One query
+    however many requests (``request_ids`` may be a ``values_list`` query, read as a subquery)."""
+    rows = Assignment.objects.filter(request__in=request_ids, outcome=Assignment.Outcome.FAILED).values_list(
+        "request_id", "worker_id"
+    )
+    failed: dict[int, set[int]] = {}
+    for request_id, worker_id in rows:
+        failed.setdefault(request_id, set()).add(worker_id)
+    return failed
+
 
 def busy_windows(workers: list[Worker]) -> dict[int, list[Window]]:
     """The time windows of each worker's live assignments."""
@@ -208,12 +226,14 @@ def rank(
     workers: list[Worker],
     loads: dict[int, int],
     busy: dict[int, list[Window]] | None = None,
+    failed: Collection[int] = (),
 ) -> list[Suggestion]:
     """Workers ordered for this request: skills, spare capacity, same district, free in its time window,
-    fewer tasks today.
+    fewer tasks today, and not one who could not do it before (``failed``: their ids, ``failed_before``).
 
     A missing required skill weighs more than any other reason, so a worker without a car is never
-    proposed for firewood while someone with one is free.
+    proposed for firewood while someone with one is free. A worker who could not do the request comes
+    after the others who can take it, unless they lack much more; he is still proposed, saying so.
     """
     required = {s.pk for s in help_request.service_type.required_skills.all()}
     district_id = help_request.person.district_id
@@ -236,6 +256,9 @@ def rank(
             else:
                 score += 1
                 reasons.append("window")
+        if worker.pk in failed:
+            score -= FAILED_BEFORE_PENALTY
+            reasons.append("failed_before")
         capacity_left = worker.daily_capacity - load
         score -= load
         suggestions.append(Suggestion(worker, score, load, capacity_left, reasons))
@@ -245,7 +268,8 @@ def rank(
 
 def suggestions_for(help_request: HelpRequest, limit: int = 5) -> list[Suggestion]:
     workers = field_workers(help_request.tcso_id)
-    return rank(help_request, workers, loads_today(workers), busy_windows(workers))[:limit]
+    failed = failed_before([help_request.pk]).get(help_request.pk, set())
+    return rank(help_request, workers, loads_today(workers), busy_windows(workers), failed)[:limit]
 
 
 def visible_requests(user: User) -> QuerySet[HelpRequest]:

@@ -121,7 +121,8 @@ def create_request(*, person: Person, data: RequestInput, actor: Actor) -> HelpR
             action=Action.CREATE,
             obj=help_request,
             person_id=person.pk,
-            fields=["service_type", "details", "address", "urgency", "window_start", "window_end"],
+            fields=["service_type", "details", "address", "urgency", "window_start", "window_end"]
+            + (["night_visit"] if data.night_visit else []),
         )
     return help_request
 
@@ -373,12 +374,17 @@ def auto_assign_all(*, tcso: Organisation, actor: Actor) -> AutoAssignResult:
         .select_related("person", "service_type")
         .order_by("due_at", "pk")
     )
+    failed = selectors.failed_before(pending.values_list("pk", flat=True))
     for help_request in pending:
         if selectors.night_window(help_request):
             unassigned += 1
             night += 1
             continue
-        ranked = [s for s in selectors.rank(help_request, workers, loads, busy) if s.has_capacity and s.score > -10]
+        ranked = [
+            s
+            for s in selectors.rank(help_request, workers, loads, busy, failed.get(help_request.pk, set()))
+            if s.has_capacity and s.score > -10
+        ]
         if not ranked:
             unassigned += 1
             continue

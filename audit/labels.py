@@ -56,10 +56,19 @@ EXTRA_FIELDS: dict[str, Label] = {
 }
 
 
-def register_fields(labels: dict[str, Label]) -> None:
+# The same for one kind of record only ("assistance.helprequest": its «assignee»), where another model
+# has a field of that name with a name of its own.
+RECORD_FIELDS: dict[str, dict[str, Label]] = {}
+
+
+def register_fields(labels: dict[str, Label], *, object_type: str = "") -> None:
     """An app names the fields it journals that are not fields of the record's model (a programme's
-    journey on its case: «stage», «steps»…); called from its ``AppConfig.ready``."""
-    EXTRA_FIELDS.update(labels)
+    journey on its case: «stage», «steps»…); called from its ``AppConfig.ready``. With ``object_type``
+    the names hold for entries on that kind of record only."""
+    if object_type:
+        RECORD_FIELDS.setdefault(object_type, {}).update(labels)
+    else:
+        EXTRA_FIELDS.update(labels)
 
 
 ORIGINS: dict[str, Label] = {
@@ -85,6 +94,9 @@ def record_type(object_type: str) -> str:
 
 
 def field_label(model: type[models.Model] | None, name: str) -> str:
+    own = RECORD_FIELDS.get(model._meta.label_lower, {}) if model is not None else {}
+    if name in own:
+        return str(own[name])
     if name in EXTRA_FIELDS:
         return str(EXTRA_FIELDS[name])
     if model is not None:

@@ -52,6 +52,8 @@ class RequestRowForm(forms.Form):
     window_from = forms.TypedChoiceField(label=_("from"), choices=HOUR_CHOICES, coerce=int)
     window_to = forms.TypedChoiceField(label=_("until"), choices=HOUR_CHOICES, coerce=int)
     urgency = forms.ChoiceField(label=_("urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    # Without it, a time window at night is left to the dispatcher to agree (assistance.selectors.night_window).
+    night_visit = forms.BooleanField(label=_("the citizen asks for a visit outside working hours"), required=False)
     confirm_duplicate = forms.BooleanField(label=_("create anyway"), required=False)
 
     def clean_window_date(self) -> datetime.date:
@@ -86,6 +88,7 @@ class RequestRowForm(forms.Form):
                 urgency=data["urgency"],
                 window_start=start,
                 window_end=end,
+                night_visit=data.get("night_visit", False),
             ),
             confirm_duplicate=data.get("confirm_duplicate", False),
         )

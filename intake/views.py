@@ -96,6 +96,7 @@ def _review_token(rows: list[services.RowInput], note: str) -> str:
             r.data.urgency,
             r.data.window_start.isoformat() if r.data.window_start else "",
             r.data.window_end.isoformat() if r.data.window_end else "",
+            r.data.night_visit,
             r.confirm_duplicate,
         ]
         for r in rows
@@ -109,7 +110,8 @@ def _with_one_more_row(data: QueryDict, person: Person) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for index in range(min(total, 9)):
         row: dict[str, Any] = {name: data.get(f"{ROWS_PREFIX}-{index}-{name}", "") for name in ROW_FIELDS}
-        row["confirm_duplicate"] = bool(data.get(f"{ROWS_PREFIX}-{index}-confirm_duplicate"))
+        for box in ("night_visit", "confirm_duplicate"):
+            row[box] = bool(data.get(f"{ROWS_PREFIX}-{index}-{box}"))
         rows.append(row)
     rows.append(row_initial(person.address))
     return rows

@@ -58,9 +58,9 @@ class Person(VersionedModel):
     contact_times = models.CharField(_("when to call"), max_length=200, blank=True)
 
     # Search columns: lower-case with ё folded to е, kept in step by Person.save() and the services.
-    surname_folded = models.CharField(max_length=100, editable=False, default="")
-    given_name_folded = models.CharField(max_length=100, editable=False, default="")
-    patronymic_folded = models.CharField(max_length=100, editable=False, default="")
+    surname_folded = models.CharField(_("surname (for search)"), max_length=100, editable=False, default="")
+    given_name_folded = models.CharField(_("given name (for search)"), max_length=100, editable=False, default="")
+    patronymic_folded = models.CharField(_("patronymic (for search)"), max_length=100, editable=False, default="")
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -160,7 +160,7 @@ class Surname(models.Model):
     index, SQLite with an FTS5 trigram table beside it (see the migration and the selector).
     """
 
-    folded = models.CharField(max_length=100, unique=True)
+    folded = models.CharField(_("surname (for search)"), max_length=100, unique=True)
 
     class Meta:
         verbose_name = _("surname")
@@ -177,7 +177,7 @@ class PersonPhone(models.Model):
         WORK = "work", _("work")
         OTHER = "other", _("other")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="phones")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="phones", verbose_name=_("citizen"))
     number = models.CharField(_("phone"), max_length=16, db_index=True, help_text=_("stored in E.164"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.MOBILE)
     is_primary = models.BooleanField(_("primary"), default=False)
@@ -212,7 +212,7 @@ class ContactPerson(TimeStampedModel):
         GUARDIAN = "guardian", _("guardian or trustee")
         OTHER = "other", _("other")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contacts")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("citizen"))
     full_name = models.CharField(_("full name"), max_length=300)
     relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices)
     phone = models.CharField(_("phone"), max_length=16, blank=True, db_index=True)
@@ -252,7 +252,7 @@ class IdentityDocument(TimeStampedModel):
         RESTORING = "restoring", _("being restored")
         RESTORED = "restored", _("restored")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents", verbose_name=_("citizen"))
     kind = models.CharField(_("document"), max_length=20, choices=Kind.choices)
     number = models.CharField(_("series and number"), max_length=50, blank=True)
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
@@ -279,7 +279,7 @@ class Consent(TimeStampedModel):
         SHARE_WITH_HOSPITAL = "share_with_hospital", _("sharing data with a hospital")
         SHARE_WITH_TCSO = "share_with_tcso", _("sharing data with a TCSO")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents", verbose_name=_("citizen"))
     scope = models.CharField(_("scope"), max_length=30, choices=Scope.choices)
     given_at = models.DateTimeField(_("given"), default=timezone.now)
     evidence = models.CharField(

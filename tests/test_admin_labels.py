@@ -85,3 +85,19 @@ def test_the_change_page_title_uses_the_accusative_too(admin_ru):
         accusative = pgettext("accusative", "organisation")
     html = _get(admin_ru, "admin:directory_organisation_change", organisation.pk)
     assert f"<h1>Изменить {accusative}</h1>" in html
+
+
+@pytest.mark.parametrize("app", ["people", "intake", "assistance"])
+def test_every_field_of_the_citizens_calls_and_requests_has_a_translated_name(app):
+    """The admin, the forms and the journal show a field by its verbose name: one Django makes up from the
+    attribute («from status») is English on a Russian page."""
+    from django.apps import apps
+    from django.utils.functional import Promise
+
+    unnamed = [
+        f"{model.__name__}.{f.name}"
+        for model in apps.get_app_config(app).get_models()
+        for f in model._meta.get_fields()
+        if f.concrete and not f.auto_created and not isinstance(f.verbose_name, Promise)
+    ]
+    assert unnamed == []

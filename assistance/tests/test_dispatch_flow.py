@@ -5,12 +5,13 @@ import datetime
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from assistance import workflow
 from assistance.models import Assignment, HelpRequest, Status, Transition
-from assistance.selectors import night_window, queue_counts, queue_scope
+from assistance.selectors import failed_before, night_window, queue_counts, queue_scope, suggestions_for
 from assistance.services import auto_assign_all, reassign, transition, unassign
 from audit.models import AuditEvent
 from core.actor import Actor
@@ -109,6 +110,68 @@ def test_the_dispatcher_marks_not_done_directly(town):
     _move(town, req, Status.FAILED, reason="Гражданин отказался при встрече")
     req.refresh_from_db()
     assert req.status == Status.FAILED
+
+
+def _failed_yesterday(town, worker) -> HelpRequest:
+    """A request ``worker`` could not do and handed back yesterday, so that today's load is the same for all."""
+    req = _assigned(town, worker=worker)
+    _move(town, req, Status.FAILED, by=worker.user, reason="Не открыли дверь")
+    Assignment.objects.filter(request=req).update(finished_at=timezone.now() - datetime.timedelta(days=1))
+    req.refresh_from_db()
+    return req
+
+
+def test_a_worker_who_could_not_do_the_request_is_suggested_after_an_equal_one(town):
+    # Equal otherwise: the social worker comes first (the lower number breaks the tie).
+    assert [s.worker for s in suggestions_for(town.new_request())] == [town.worker, town.volunteer]
+    req = _failed_yesterday(town, town.worker)
+    assert req.status == Status.RETURNED
+    volunteer, worker = suggestions_for(req)
+    assert (volunteer.worker, worker.worker) == (town.volunteer, town.worker)
+    assert volunteer.load_today == worker.load_today == 0
+    assert "failed_before" in worker.reasons and "failed_before" not in volunteer.reasons
+
+
+def test_the_request_page_says_who_could_not_do_it_before(town):
+    req = _failed_yesterday(town, town.worker)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(town.dispatcher)
+    html = client.get(reverse("assistance:request", args=[req.pk])).content.decode()
+    table = re.search(r'<table class="results" data-testid="suggestions">.*?</table>', html, re.S)
+    assert table is not None
+    rows = {
+        name: row
+        for row in re.findall(r"<tr>.*?</tr>", table.group(0), re.S)
+        for name in (town.worker.full_name, town.volunteer.full_name)
+        if name in row
+    }
+    assert 'data-testid="failed-before"' in rows[town.worker.full_name]
+    assert "could not do this request before" in rows[town.worker.full_name]
+    assert "failed-before" not in rows[town.volunteer.full_name]
+
+
+def test_who_could_not_do_the_requests_is_one_query_however_many(town, django_assert_num_queries):
+    first = _failed_yesterday(town, town.worker)
+    second = _failed_yesterday(town, town.volunteer)
+    town.new_request()
+    with django_assert_num_queries(1):
+        failed = failed_before(HelpRequest.objects.filter(tcso=town.tcso).values_list("pk", flat=True))
+    assert failed == {first.pk: {town.worker.pk}, second.pk: {town.volunteer.pk}}
+
+
+def test_auto_assign_gives_a_request_to_someone_other_than_who_could_not_do_it(town):
+    req = town.new_request()
+    # Back in the queue as new after a failure (handed to another TCSO and back, say).
+    Assignment.objects.create(
+        request=req,
+        worker=town.worker,
+        assigned_by=town.dispatcher,
+        outcome=Assignment.Outcome.FAILED,
+        finished_at=timezone.now() - datetime.timedelta(days=1),
+    )
+    result = auto_assign_all(tcso=town.tcso, actor=Actor(town.dispatcher))
+    assert result.assigned == 1
+    assert Assignment.objects.get(request=req, outcome="").worker == town.volunteer
 
 
 # --- reassign and unassign --------------------------------------------------------------------------

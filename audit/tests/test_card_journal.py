@@ -188,3 +188,45 @@ def test_a_programme_names_the_fields_it_journals_on_a_case():
             "задачи позвонить",
             "персональный помощник",
         ]
+
+
+def test_entries_on_a_request_and_a_call_name_what_is_not_a_field_in_words():
+    from audit.labels import field_labels
+
+    with translation.override("ru"):
+        assert field_labels("assistance.helprequest", ["status", "assignee", "full_name", "phone", "receipt"]) == [
+            "статус",
+            "работник",
+            "ФИО",
+            "телефон",
+            "чек",
+        ]
+        # A field of that name on another kind of record keeps its own name.
+        assert field_labels("cases.relativecall", ["full_name", "phone"]) == ["кому", "телефон"]
+    with translation.override("en"):
+        assert field_labels("intake.interaction", ["phone", "ring", "answer", "hangup"]) == [
+            "phone",
+            "the call came in",
+            "the call was answered",
+            "the call ended",
+        ]
+
+
+def test_the_journal_names_the_fields_of_a_status_change_and_of_the_citizens_records():
+    from audit.labels import field_labels
+
+    with translation.override("ru"):
+        for object_type in ("people.personphone", "people.contactperson", "people.identitydocument", "people.consent"):
+            assert field_labels(object_type, ["person"]) == ["гражданин"]
+        assert field_labels("assistance.assignment", ["request", "worker"]) == ["заявка", "работник"]
+    with translation.override("en"):
+        names = ["request", "from_status", "to_status", "at", "by", "reason"]
+        assert field_labels("assistance.transition", names) == [
+            "help request",
+            "previous status",
+            "new status",
+            "when",
+            "changed by",
+            "reason",
+        ]
+        assert field_labels("people.person", ["surname_folded"]) == ["surname (for search)"]

@@ -187,6 +187,56 @@ def test_a_call_from_the_telephony_is_completed_by_the_log(client: Any, town: An
     assert Interaction.objects.count() == 1
 
 
+def test_each_row_has_an_unticked_box_for_a_visit_outside_working_hours(client: Any, town: Any, caller: Any):
+    client.force_login(town.operator)
+    response = client.get(reverse("intake:person_call", args=[caller.pk]))
+    box = response.context["formset"].forms[0]["night_visit"]
+    assert box.widget_type == "checkbox" and not box.value()
+    assert f'name="{box.html_name}"' in response.content.decode()
+    # The row that "add another request" copies has it too.
+    assert 'name="rows-__prefix__-night_visit"' in response.content.decode()
+
+
+def test_a_ticked_box_asks_for_a_visit_outside_working_hours_and_an_unticked_one_does_not(
+    client: Any, town: Any, caller: Any, medicines: Any
+):
+    client.force_login(town.operator)
+    url = reverse("intake:person_call", args=[caller.pk])
+    rows = [row(town.service, details="хлеб", night_visit="on"), row(medicines, details="по рецепту")]
+    review = client.post(url, form_data(rows, review="1"))
+    read_back = review.context["review"]
+    assert [item["row"].data.night_visit for item in read_back] == [True, False]
+    assert review.content.decode().count('data-testid="read-back-night-visit"') == 1
+    response = log(client, caller, rows)
+    assert response.status_code == 302
+    asked, not_asked = HelpRequest.objects.order_by("pk")
+    assert (asked.service_type, asked.night_visit) == (town.service, True)
+    assert (not_asked.service_type, not_asked.night_visit) == (medicines, False)
+    created = AuditEvent.objects.get(object_type="assistance.helprequest", object_id=str(asked.pk), action="create")
+    assert "night_visit" in created.fields
+
+
+def test_ticking_the_box_after_the_read_back_is_read_back_again(client: Any, town: Any, caller: Any):
+    client.force_login(town.operator)
+    url = reverse("intake:person_call", args=[caller.pk])
+    review = client.post(url, form_data([row(town.service)], review="1"))
+    token = review.context["note_form"]["review_token"].value()
+    again = client.post(url, form_data([row(town.service, night_visit="on")], confirm="1", review_token=token))
+    assert again.context["review"]
+    assert not HelpRequest.objects.exists()
+
+
+def test_add_another_request_keeps_the_ticked_box(client: Any, town: Any, caller: Any):
+    client.force_login(town.operator)
+    response = client.post(
+        reverse("intake:person_call", args=[caller.pk]),
+        form_data([row(town.service, night_visit="on")], add_row="1"),
+    )
+    first, added = response.context["formset"].forms
+    assert first["night_visit"].value() is True
+    assert not added["night_visit"].value()
+
+
 class TestOutsideWorkingHours:
     @pytest.fixture(autouse=True)
     def _hours(self, settings: Any) -> None:
