@@ -34,6 +34,7 @@ PAGES = {
     "queue_counts": ("queue's live counts (htmx)", 100, 100),
     "screen_pop": ("operator's screen pop for a calling citizen", 100, 100),
     "card": ("citizen's card", 100, 100),
+    "card_requests": ("citizen's card, requests tab", 100, 100),
     "request": ("request page", 100, 100),
 }
 

@@ -373,6 +373,7 @@ def measure(runs: int = 50, seed: int = 42) -> dict[str, Any]:
     pages["queue_counts"] = _stats(_timed(_get(dispatching, "/assistance/queue/?part=counts", HX_Request="true"), runs))
     pages["screen_pop"] = _stats(_timed(_rotating(operator, [f"/intake/call?phone={n}" for _, n in callers]), runs))
     pages["card"] = _stats(_timed(_rotating(operator, [f"/people/{pk}/" for pk, _ in callers]), runs))
+    pages["card_requests"] = _stats(_timed(_rotating(operator, [f"/people/{pk}/requests/" for pk, _ in callers]), runs))
     pages["request"] = _stats(
         _timed(_rotating(dispatching, [f"/assistance/requests/{pk}/" for pk in request_ids]), runs)
     )

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from assistance.card import PAGE_SIZE
 from assistance.forms_field import parse_money
 from assistance.models import Assignment, HelpRequest, Status
 from assistance.services import RequestInput, create_request, transition
@@ -280,6 +281,23 @@ def test_card_lists_the_citizens_requests_newest_first_with_assignee_and_reason(
     assert "overdue" in table
     assert town.tcso.name in table
     assert "No help requests recorded" not in html
+
+
+def test_card_pages_a_long_history_of_requests(town, citizen):
+    """A citizen served for years has hundreds of requests: the tab shows them 25 a page, newest first."""
+    made = [town.new_request() for _n in range(PAGE_SIZE + 5)]
+    client = as_user(town.operator)
+    url = reverse("people:tab", args=[citizen.pk, "requests"])
+    first = client.get(url).content.decode()
+    rows = first[first.index('data-testid="person-requests"') : first.index("</table>")]
+    assert rows.count("<tr>") == PAGE_SIZE + 1  # the heading and one page
+    assert f">{made[-1].pk}<" in rows and f">{made[0].pk}<" not in rows
+    assert f"1–{PAGE_SIZE} of {PAGE_SIZE + 5}" in first and f'href="{url}?page=2"' in first
+    second = client.get(url, {"page": 2}).content.decode()
+    rows = second[second.index('data-testid="person-requests"') : second.index("</table>")]
+    assert rows.count("<tr>") == 6 and f">{made[0].pk}<" in rows
+    assert f'href="{url}?page=1"' in second
+    assert client.get(url, {"page": "99999999999999999999"}).status_code == 200  # the last page, no error
 
 
 def test_card_without_requests_keeps_the_empty_line(town, citizen):
