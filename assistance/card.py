@@ -30,8 +30,8 @@ def person_requests(user: Any, person: Person, page_number: Any = None) -> Page:
     page.object_list = help_requests
     for help_request in help_requests:
         assignments = list(help_request.assignments.all())
-        help_request.assignee = assignments[0].worker if assignments else None  # type: ignore[attr-defined]
-        help_request.can_open = user.has_perm("assistance.view_request", help_request)  # type: ignore[attr-defined]
+        help_request.assignee = assignments[0].worker if assignments else None
+        help_request.can_open = user.has_perm("assistance.view_request", help_request)
     return page
 
 
