@@ -206,7 +206,11 @@ class Assignment(TimeStampedModel):
     request = models.ForeignKey(
         HelpRequest, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("help request")
     )
-    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("worker"))
+    # No index of its own: the two below begin with it. With it, SQLite (which plans without statistics)
+    # read every assignment a worker ever had to find today's.
+    worker = models.ForeignKey(
+        Worker, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("worker"), db_index=False
+    )
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("assigned by")
     )
@@ -226,6 +230,11 @@ class Assignment(TimeStampedModel):
         ordering = ["-created_at"]
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
+        indexes = [
+            # A worker's load today and busy windows: the live assignments and those finished today.
+            models.Index(fields=["worker"], name="assignment_worker_live", condition=Q(outcome="")),
+            models.Index(fields=["worker", "finished_at"], name="assignment_worker_finished"),
+        ]
         constraints = [
             # At most one live assignment per request: the database settles a race between dispatchers.
             models.UniqueConstraint(fields=["request"], condition=Q(outcome=""), name="one_live_assignment"),

@@ -35,7 +35,8 @@ PAGES = {
     "screen_pop": ("operator's screen pop for a calling citizen", 100, 100),
     "card": ("citizen's card", 100, 100),
     "card_requests": ("citizen's card, requests tab", 100, 100),
-    "request": ("request page", 100, 100),
+    "request": ("request page (any request of the TCSO)", 100, 100),
+    "request_to_assign": ("request page of a request to assign (worker suggestions)", 100, 100),
 }
 
 # What the pages cost before the fix and why (measured once, 2026-12-05, on the 370,000-request data above,

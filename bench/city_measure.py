@@ -351,6 +351,12 @@ def measure(runs: int = 50, seed: int = 42) -> dict[str, Any]:
         pk = own.filter(pk__gte=rng.randint(1, max_request)).order_by("pk").values_list("pk", flat=True).first()
         if pk:
             request_ids.append(pk)
+    # Requests waiting for a worker: their page ranks the TCSO's workers (suggestions).
+    to_assign = list(
+        own.filter(status__in=[Status.NEW, Status.ACCEPTED, Status.RETURNED])
+        .order_by("?")
+        .values_list("pk", flat=True)[:runs]
+    )
     callers = list(
         PersonPhone.objects.filter(person__district__in=tcso.districts.all())
         .order_by("?")
@@ -374,6 +380,9 @@ def measure(runs: int = 50, seed: int = 42) -> dict[str, Any]:
     pages["screen_pop"] = _stats(_timed(_rotating(operator, [f"/intake/call?phone={n}" for _, n in callers]), runs))
     pages["card"] = _stats(_timed(_rotating(operator, [f"/people/{pk}/" for pk, _ in callers]), runs))
     pages["card_requests"] = _stats(_timed(_rotating(operator, [f"/people/{pk}/requests/" for pk, _ in callers]), runs))
+    pages["request_to_assign"] = _stats(
+        _timed(_rotating(dispatching, [f"/assistance/requests/{pk}/" for pk in to_assign]), runs)
+    )
     pages["request"] = _stats(
         _timed(_rotating(dispatching, [f"/assistance/requests/{pk}/" for pk in request_ids]), runs)
     )

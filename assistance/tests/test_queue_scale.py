@@ -55,3 +55,19 @@ def test_queue_counts_count_open_requests_by_status_and_overdue(town):
     assert counts[Status.NEW] == 2 and counts[Status.ACCEPTED] == 1
     assert counts["overdue"] == 0
     assert Status.DONE not in counts
+
+
+def test_suggestions_read_only_live_and_todays_assignments(client, town):
+    """The request page of a new request ranks the TCSO's workers by today's load: it read every
+    assignment they ever had (thousands each at city scale) through the worker's own index."""
+    done = town.new_request()
+    HelpRequest.objects.filter(pk=done.pk).update(status=Status.DONE)
+    fresh = town.new_request()
+    client.force_login(town.dispatcher)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("assistance:request", args=[fresh.pk]))
+    assert response.status_code == 200 and response.context["suggestions"]
+    found = [(sql, plan) for sql, plan in plans(captured.captured_queries) if "assistance_assignment" in plan]
+    assert found
+    for sql, plan in found:
+        assert not unbounded(plan), f"{sql}\n{plan}"
