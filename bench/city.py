@@ -3,10 +3,12 @@
 
 Each size has its own database (var/bench-city-<size>.sqlite3, opora_bench_city_<size>): migrated, the
 demo city seeded (`seed_demo --people 20000 --seed 7`), then topped up to the size by the bulk generator
-(bench/city_measure.py `build`, which says what it makes). The data is dated from the moment it was made, so
-a database made more than MAX_AGE_HOURS ago is made again (or always, with BENCH_CITY_FRESH=1). BENCH_CITY_SIZES
-(default "370000,4000000") and BENCH_CITY_RUNS (50 requests of each page, a fifth of it for the
-dashboard) change the work. Each step runs in a child process (`python bench/city.py build|measure`).
+(bench/city_measure.py `build`, which says what it makes). The data is dated from the moment it was made,
+so a database made more than MAX_AGE_HOURS ago is made again (or always, with BENCH_CITY_FRESH=1).
+BENCH_CITY_SIZES (default "370000,4000000"), BENCH_CITY_DATABASES (default "SQLite,PostgreSQL") and
+BENCH_CITY_RUNS (50 requests of each page, a fifth of it for the dashboard) change the work; the sizes and
+databases not measured keep their earlier figures. Each step runs in a child process
+(`python bench/city.py build|measure`).
 """
 
 import json
@@ -150,9 +152,11 @@ def run(name: str, url: str, size: int) -> dict[str, Any]:
         stamp.write_text(json.dumps(earlier))
     print(json.dumps(earlier), flush=True)
     print(f"== city, {name}, {size:,}: timing the pages", flush=True)
+    load_before = round(os.getloadavg()[0], 2)
     measured = _step(url, "measure", str(RUNS))
+    measured["load"] = [load_before, round(os.getloadavg()[0], 2)]
     print(json.dumps(measured["pages"]), flush=True)
-    return {"built": earlier, **measured}
+    return {"built": earlier, "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), **measured}
 
 
 def run_all(databases: list[str]) -> dict[str, Any]:
@@ -195,7 +199,8 @@ def report(results: dict[str, Any]) -> list[str]:
                 f"- {name}, {int(size):,}: {d['requests']:,} requests over {d['days']} days, {d['open']:,} open"
                 f" ({d['largest_open_queue']:,} in the largest TCSO's queue; the dispatcher's TCSO: {r['tcso']}),"
                 f" {d['transitions']:,} status changes, {d['assignments']:,} assignments, {d['calls']:,} calls,"
-                f" {d['citizens']:,} citizens, {d['tcsos']} TCSOs."
+                f" {d['citizens']:,} citizens, {d['tcsos']} TCSOs; measured {r.get('measured', 'at the date above')}"
+                f" (1-minute load average {' → '.join(map(str, r.get('load', [])))} on {os.cpu_count()} cores)."
                 + (
                     f" Generated in {r['built']['seconds']:,.0f} s ({r['built']['made'] / r['built']['seconds']:,.0f}"
                     f" requests/s with their rows) on {r['built']['date']}."

@@ -388,8 +388,13 @@ def main() -> None:
             slot_results[name] = slots.run(name, url)
         (RESULTS / "slots.json").write_text(json.dumps(_stamp(slot_results), indent=1))
     if only in ("all", "city"):
-        city_results = city.run_all(["SQLite", *(["PostgreSQL"] if with_postgres else [])])
-        (RESULTS / "city.json").write_text(json.dumps(_stamp({**city_results, "why": city.WHY}), indent=1))
+        # Sizes and databases not measured now (BENCH_CITY_SIZES, BENCH_CITY_DATABASES) keep their earlier figures.
+        city_file = RESULTS / "city.json"
+        kept = json.loads(city_file.read_text()) if city_file.exists() else {}
+        databases = os.environ.get("BENCH_CITY_DATABASES", "SQLite,PostgreSQL" if with_postgres else "SQLite")
+        for size, by_database in city.run_all(databases.split(",")).items():
+            kept.setdefault(size, {}).update(by_database)
+        city_file.write_text(json.dumps(_stamp({**kept, "why": city.WHY}), indent=1))
     write_report()
     print("written docs/benchmarks.md")
 
