@@ -105,8 +105,8 @@ def queue_counts(scope: QuerySet[HelpRequest]) -> dict[str, int]:
     """Open requests by status and how many are overdue now: one query, over the open requests only (the
     queue's index holds TCSO, status and due time), not every request the TCSO ever had."""
     now = timezone.now()
-    aggregates: dict[str, Any] = {s: Count("pk", filter=Q(status=s)) for s in workflow.OPEN}
-    aggregates["overdue"] = Count("pk", filter=Q(due_at__lt=now))
+    aggregates: dict[str, Any] = {s: Count("due_at", filter=Q(status=s)) for s in workflow.OPEN}
+    aggregates["overdue"] = Count("due_at", filter=Q(due_at__lt=now))
     return scope.filter(status__in=workflow.OPEN).aggregate(**aggregates)
 
 
@@ -145,7 +145,7 @@ def loads_today(workers: list[Worker]) -> dict[int, int]:
     )
     loads: dict[int, int] = {}
     for query in (live, finished):
-        for worker_id, n in query.values("worker_id").annotate(n=Count("pk")).values_list("worker_id", "n"):
+        for worker_id, n in query.values("worker_id").annotate(n=Count("*")).values_list("worker_id", "n"):
             loads[worker_id] = loads.get(worker_id, 0) + n
     return loads
 

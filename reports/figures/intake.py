@@ -28,7 +28,10 @@ def call_figures(interactions: QuerySet[Interaction], when: Period) -> CallFigur
         direction=Direction.INBOUND,
         medium=Medium.PHONE,
     )
-    counts = calls.aggregate(all=Count("pk"), with_request=Count("pk", filter=Q(outcome=Outcome.REQUEST_CREATED)))
+    # Counting columns the index holds (not ids), so PostgreSQL answers from ``interaction_period`` alone.
+    counts = calls.aggregate(
+        all=Count("*"), with_request=Count("started_at", filter=Q(outcome=Outcome.REQUEST_CREATED))
+    )
     return CallFigures(received=counts["all"], with_request=counts["with_request"])
 
 

@@ -40,7 +40,7 @@ def test_dashboard_reads_every_table_through_an_index(town):
         figures.panel(town.supervisor, None, when)
         call_figures.panel(town.supervisor, None, when)
     found = plans(captured.captured_queries)
-    assert len(found) >= 8
+    assert len(found) >= 5  # the medians, the created, the closed, the open; the calls
     for sql, plan in found:
         assert not unbounded(plan), f"{sql}\n{plan}"
 
