@@ -116,8 +116,11 @@ def queue_districts(scope: QuerySet[HelpRequest], tcso: Organisation | None) -> 
     every request the TCSO ever had: closed ones were most of the time of the page at city scale."""
     if tcso is None:
         return District.objects.order_by("name")
-    open_here = scope.filter(status__in=workflow.OPEN).values("person__district")
-    return District.objects.filter(Q(organisations=tcso) | Q(pk__in=open_here)).distinct().order_by("name")
+    served = set(tcso.districts.values_list("pk", flat=True))
+    open_here = set(
+        scope.filter(status__in=workflow.OPEN).order_by().values_list("person__district_id", flat=True).distinct()
+    )
+    return District.objects.filter(pk__in=served | {pk for pk in open_here if pk is not None}).order_by("name")
 
 
 @dataclass
