@@ -22,7 +22,8 @@ from assistance.services import RequestInput, create_request, transition
 from core.actor import Actor
 from demo.seed import SeedContext
 from directory.models import Organisation, Worker
-from people.models import Person
+from intake.models import Direction, Interaction, Medium, Outcome
+from people.models import Person, PersonPhone
 
 ORDER = 40
 LABEL = "Demo help requests"
@@ -109,6 +110,34 @@ def _backdate(help_request: HelpRequest, rng: random.Random, days: int) -> None:
     Assignment.objects.filter(request=help_request).update(created_at=created)
 
 
+def _record_call(help_request: HelpRequest, operator: User, rng: random.Random) -> None:
+    """The call the request was taken on, a few minutes before it, so the call-centre figures count it; now
+    and then the citizen called once more that day only to ask (no request)."""
+    created = HelpRequest.objects.values_list("created_at", flat=True).get(pk=help_request.pk)
+    phone = PersonPhone.objects.filter(person_id=help_request.person_id).values_list("number", flat=True).first()
+    calls = [(created - datetime.timedelta(minutes=rng.randint(2, 9)), Outcome.REQUEST_CREATED)]
+    if rng.random() < 0.5:
+        calls.append((created + datetime.timedelta(hours=rng.uniform(1, 6)), Outcome.INFORMATION_ONLY))
+    for started, outcome in calls:
+        if started > timezone.now():
+            continue
+        seconds = rng.randint(60, 420)
+        call = Interaction.objects.create(
+            person_id=help_request.person_id,
+            phone=phone or "",
+            direction=Direction.INBOUND,
+            medium=Medium.PHONE,
+            operator=operator,
+            started_at=started,
+            answered_at=started + datetime.timedelta(seconds=rng.randint(5, 40)),
+            ended_at=started + datetime.timedelta(seconds=seconds + 40),
+            duration_seconds=seconds,
+            outcome=outcome,
+        )
+        if outcome == Outcome.REQUEST_CREATED:
+            call.requests.add(help_request)
+
+
 def _day_window_start(rng: random.Random) -> datetime.datetime:
     """The start of a three-hour visit window in the day (09:00–17:00, so it ends by 20:00), today if
     that is still ahead, else in the next two days: demo citizens are never visited at night."""
@@ -171,6 +200,7 @@ def seed_requests(*, users: dict[str, User], seed: int, city: int = 300) -> int:
                 _walk_to(help_request, target, by=supervisor, worker=worker, rng=rng)
                 if not (is_home and target in workflow.OPEN):
                     _backdate(help_request, rng, days=14)
+                _record_call(help_request, operator, rng)
                 made += 1
     return made
 
