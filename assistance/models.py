@@ -122,6 +122,10 @@ class HelpRequest(VersionedModel):
             # from which the median time to done is taken).
             models.Index(fields=["created_at", "status", "service_type", "tcso"], name="request_created"),
             models.Index(fields=["closed_at", "status", "tcso", "created_at"], name="request_closed"),
+            # The same for one TCSO (a dispatcher's dashboard, or the supervisor's TCSO filter): without
+            # them SQLite read every request the TCSO ever had through request_queue.
+            models.Index(fields=["tcso", "created_at", "status", "service_type"], name="request_tcso_created"),
+            models.Index(fields=["tcso", "closed_at", "status", "created_at"], name="request_tcso_closed"),
             # Open requests city-wide (a supervisor's queue and counts). Partial: an index of every status
             # misled SQLite, which plans without statistics, into reading all closed requests through it
             # to count those closed in a period.

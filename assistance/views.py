@@ -6,7 +6,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -65,7 +64,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     tcso = selectors.own_tcso(user)
     filters = _filters(request)
     sort = selectors.clean_sort(request.GET.get("sort"))
-    page = Paginator(selectors.queue(scope, filters, sort), 50).get_page(request.GET.get("page"))
+    page = selectors.queue_page(selectors.queue(scope, filters, sort), request.GET.get("page"))
     keep = request.GET.copy()
     for name in ("sort", "page", "part", "requests"):
         keep.pop(name, None)
