@@ -126,11 +126,13 @@ class HelpRequest(VersionedModel):
             # them SQLite read every request the TCSO ever had through request_queue.
             models.Index(fields=["tcso", "created_at", "status", "service_type"], name="request_tcso_created"),
             models.Index(fields=["tcso", "closed_at", "status", "created_at"], name="request_tcso_closed"),
-            # Open requests city-wide (a supervisor's queue and counts). Partial: an index of every status
+            # Open requests city-wide in due order (a supervisor's queue: PostgreSQL walked every request by
+            # due time looking for open ones, 12 s at 4 million), with TCSO and status so that the counts
+            # per TCSO come from the index alone. Partial: an index of every status
             # misled SQLite, which plans without statistics, into reading all closed requests through it
             # to count those closed in a period.
             models.Index(
-                fields=["status", "due_at"],
+                fields=["due_at", "tcso", "status"],
                 name="request_open",
                 condition=Q(
                     status__in=[Status.NEW, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.RETURNED]

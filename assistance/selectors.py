@@ -36,7 +36,9 @@ def queue_scope(user: User) -> QuerySet[HelpRequest]:
     """Requests a dispatcher works on (their TCSO's); supervisors see every TCSO."""
     requests = HelpRequest.objects.all()
     if user.has_perm("assistance.view_all_queues"):
-        return requests
+        # Every TCSO, named: the queue's index begins with the TCSO, so the open requests are sought TCSO
+        # by TCSO. Given the statuses alone SQLite walked all 4 million requests in due order (15 s).
+        return requests.filter(tcso_id__in=list(Organisation.objects.values_list("pk", flat=True)))
     tcso = own_tcso(user)
     return requests.filter(tcso=tcso) if tcso else requests.none()
 

@@ -373,6 +373,7 @@ def measure(runs: int = 50, seed: int = 42) -> dict[str, Any]:
     dispatching = _client("dispatcher")
     pages["dashboard"] = _stats(_timed(_get(supervisor, "/reports/?period=30d"), max(10, runs // 5)))
     pages["dashboard_tcso"] = _stats(_timed(_get(dispatching, "/reports/?period=30d"), max(10, runs // 5)))
+    pages["queue_city"] = _stats(_timed(_get(supervisor, "/assistance/queue/"), runs))
     pages["queue"] = _stats(_timed(_get(dispatching, "/assistance/queue/"), runs))
     # What the open queue fetches every few seconds: its rows and its counts (htmx).
     pages["queue_rows"] = _stats(_timed(_get(dispatching, "/assistance/queue/?part=rows", HX_Request="true"), runs))

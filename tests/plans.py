@@ -1,10 +1,15 @@
 """Query plans for tests that a page reads only the rows it needs (issue 15 §4: the city at scale).
 
-``plans(captured)`` asks the database how it would run each captured query on the request or call table
-(SQLite as the application leaves it, without statistics; PostgreSQL with sequential scans priced out, so
-that a missing index shows however small the test tables are); ``unbounded(plan)`` names the reads in a
-plan that a period or the open statuses do not bound (on PostgreSQL: the reads no index serves).
+``plans(statements)`` asks the database how it would run each statement ``recording()`` kept on the
+request, call or assignment table (SQLite as the application leaves it, without statistics; PostgreSQL
+with sequential scans priced out, so that a missing index shows however small the test tables are);
+``unbounded(plan)`` names the reads in a plan that a period or the open statuses do not bound (on
+PostgreSQL: the reads no index serves).
 """
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
 
 from django.db import connection
 
@@ -19,18 +24,32 @@ BOUNDS = {
 PARTIAL = ("assignment_worker_live", "request_open")
 
 
-def plans(queries: list[dict]) -> list[tuple[str, str]]:
-    """(query, plan) of each captured query that reads the request or call table."""
+@contextlib.contextmanager
+def recording() -> Iterator[list[tuple[str, Any]]]:
+    """The statements run inside, each with its parameters as the driver got them: a plan is asked of
+    the statement as it runs (SQLite plans ``status IN (?, ?)`` otherwise than ``status IN ('a', 'b')``:
+    it cannot see that a partial index applies to bound values)."""
+    statements: list[tuple[str, Any]] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield statements
+
+
+def plans(statements: list[tuple[str, Any]]) -> list[tuple[str, str]]:
+    """(statement, plan) of each recorded statement that reads the request, call or assignment table."""
     found = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET enable_seqscan = off")
-        for query in queries:
-            sql = query["sql"]
+        for sql, params in statements:
             if not sql.startswith("SELECT") or not any(f'"{table}"' in sql for table in BOUNDS):
                 continue
             prefix = "EXPLAIN " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
-            cursor.execute(prefix + sql)
+            cursor.execute(prefix + sql, params)
             rows = cursor.fetchall()
             plan = "\n".join(str(row[0]) if connection.vendor == "postgresql" else str(row[-1]) for row in rows)
             found.append((sql, plan))

@@ -157,8 +157,12 @@ def period_counts(scope: QuerySet[HelpRequest], when: Period) -> PeriodCounts:
     now = timezone.now()
     overdue: dict[int, int] = {}
     open_now = 0
+    # Named TCSO by TCSO: SQLite then seeks each (TCSO, open status) in request_queue. Given only the
+    # statuses, as bound parameters, it cannot tell that the partial request_open index applies and read
+    # the whole of request_queue (4 million entries, half a second).
+    tcsos = list(Organisation.objects.filter(kind=Organisation.Kind.TCSO).values_list("pk", flat=True))
     for tcso, late, n in (
-        scope.filter(status__in=workflow.OPEN)
+        scope.filter(status__in=workflow.OPEN, tcso_id__in=tcsos)
         .annotate(late=Case(When(due_at__lt=now, then=Value(True)), default=Value(False)))
         .values("tcso_id", "late")
         .annotate(n=Count("*"))

@@ -18,7 +18,6 @@ import zoneinfo
 import pytest
 import time_machine
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assistance.models import HelpRequest, Status
@@ -26,7 +25,7 @@ from reports.figures import assistance as figures
 from reports.figures import intake as call_figures
 from reports.periods import between, period
 from reports.tests.test_export import _walk
-from tests.plans import plans, unbounded
+from tests.plans import plans, recording, unbounded
 
 pytestmark = pytest.mark.django_db
 MSK = datetime.timezone(datetime.timedelta(hours=3))
@@ -36,10 +35,10 @@ def test_dashboard_reads_every_table_through_an_index(town):
     _walk(town, town.new_request(), Status.ACCEPTED, Status.ASSIGNED, Status.DONE)
     town.new_request()
     when = period("30d")
-    with CaptureQueriesContext(connection) as captured:
+    with recording() as captured:
         figures.panel(town.supervisor, None, when)
         call_figures.panel(town.supervisor, None, when)
-    found = plans(captured.captured_queries)
+    found = plans(captured)
     assert len(found) >= 5  # the medians, the created, the closed, the open; the calls
     for sql, plan in found:
         assert not unbounded(plan), f"{sql}\n{plan}"
