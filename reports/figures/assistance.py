@@ -94,11 +94,6 @@ def medians_to_done(done: QuerySet[HelpRequest]) -> Medians:
     )
 
 
-def median_seconds_to_done(done: QuerySet[HelpRequest]) -> float | None:
-    """Median of closed_at - created_at over done requests, computed by the database."""
-    return medians_to_done(done).overall
-
-
 def _done_in(scope: QuerySet[HelpRequest], when: Period) -> QuerySet[HelpRequest]:
     return scope.filter(closed_at__gte=when.start, closed_at__lte=when.end, status=Status.DONE)
 
@@ -161,12 +156,9 @@ def period_counts(scope: QuerySet[HelpRequest], when: Period) -> PeriodCounts:
     now = timezone.now()
     overdue: dict[int, int] = {}
     open_now = 0
-    # Named TCSO by TCSO: SQLite then seeks each (TCSO, open status) in request_queue. Given only the
-    # statuses, as bound parameters, it cannot tell that the partial request_open index applies and read
-    # the whole of request_queue (4 million entries, half a second).
-    tcsos = list(Organisation.objects.filter(kind=Organisation.Kind.TCSO).values_list("pk", flat=True))
+    # A city-wide scope names every TCSO (assistance.selectors.all_requests), so this seeks request_queue.
     for tcso, late, n in (
-        scope.filter(status__in=workflow.OPEN, tcso_id__in=tcsos)
+        scope.filter(status__in=workflow.OPEN)
         .annotate(late=Case(When(due_at__lt=now, then=Value(True)), default=Value(False)))
         .values("tcso_id", "late")
         .annotate(n=Count("*"))
