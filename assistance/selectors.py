@@ -318,6 +318,20 @@ def visible_requests(user: User) -> QuerySet[HelpRequest]:
     return HelpRequest.objects.none()
 
 
+def visible_tcso_ids(user: User) -> list[int] | None:
+    """The TCSOs whose every request ``user`` sees, when that is how ``visible_requests`` scopes him: every
+    TCSO for a city-wide role, his own for a dispatcher, none for a role that sees none; None for a role
+    that sees requests citizen by citizen (what whole-TCSO tallies cannot count)."""
+    if citywide_request_roles.test(user):
+        return list(Organisation.objects.values_list("pk", flat=True))  # as all_requests() names them
+    own = own_organisation_id(user)
+    if is_dispatcher.test(user) and own is not None:
+        return [own]
+    if related_request_roles.test(user):
+        return None
+    return []
+
+
 def get_visible_request(user: User, pk: int, *, perms: tuple[str, ...] = ("assistance.view_request",)) -> HelpRequest:
     """Load a help request for ``user``, or answer 404 — the same for a request that does not exist and
     for one the user may not see. ``perms``: any one of them admits the user.

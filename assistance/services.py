@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistance import notifications, reference, selectors, signals, workflow
+from assistance import notifications, reference, selectors, signals, tallies, workflow
 from assistance.models import Assignment, HelpRequest, IntakeChannel, ServiceType, Status, Transition, Urgency
 from audit import services as audit
 from audit.models import Action
@@ -116,6 +116,7 @@ def create_request(*, person: Person, data: RequestInput, actor: Actor) -> HelpR
             created_by=actor.user,
         )
         Transition.objects.create(request=help_request, from_status="", to_status=Status.NEW, at=now, by=actor.user)
+        tallies.created(help_request)
         audit.record(
             actor=actor,
             action=Action.CREATE,
@@ -143,8 +144,10 @@ def _move(
         raise ConcurrentEditError(current_version=current)
     from_status = help_request.status
     Transition.objects.create(request=help_request, from_status=from_status, to_status=to, at=now, by=by, reason=reason)
+    counted = tallies.rows_of(help_request)
     for name, value in values.items():
         setattr(help_request, name, value)
+    tallies.moved(counted, help_request)
     signals.request_moved.send(
         sender=HelpRequest,
         help_request=help_request,

@@ -123,3 +123,25 @@ class Interaction(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.get_medium_display()} {timezone.localtime(self.started_at):%d.%m.%Y %H:%M}"
+
+
+class CallTally(models.Model):
+    """How many calls and other contacts began on each Moscow day, by medium, direction and outcome now
+    (core/tallies.py); kept by the services (intake/tallies.py) in the transaction of each record, so that
+    the dashboard counts a period's calls (the city's million in 45 days) by its days."""
+
+    day = models.DateField(_("day"))
+    medium = models.CharField(_("medium"), max_length=10, choices=Medium.choices)
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    n = models.IntegerField(_("calls"), default=0)
+
+    class Meta:
+        verbose_name = _("calls per day")
+        verbose_name_plural = _("calls per day")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "medium", "direction", "outcome"], name="call_tally_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d.%m.%Y}: {self.n}"

@@ -87,13 +87,18 @@ def callbacks_to_make(user: Any) -> QuerySet[Interaction]:
     )
 
 
+def sees_every_call(user: Any) -> bool:
+    """Whether ``visible_interactions`` gives ``user`` every call there is."""
+    return bool(citywide_call_roles.test(user))
+
+
 def visible_interactions(user: Any) -> QuerySet[Interaction]:
     """The interactions ``user`` may see and count: the call centre and supervisors all; a dispatcher
     those of citizens in the districts his TCSO serves, and those not linked to a citizen that he or a
     colleague of his organisation took; everyone else none.
 
     The ``intake.view_interaction`` rule (intake/rules.py) as a query."""
-    if citywide_call_roles.test(user):
+    if sees_every_call(user):
         return Interaction.objects.all()
     if is_dispatcher.test(user):
         unlinked_taken = Q(operator=user)

@@ -23,6 +23,7 @@ from core.exceptions import ConcurrentEditError, PermissionDenied, ValidationErr
 from core.permissions import require
 from core.services import save_versioned
 from core.validators import clean_text
+from intake import tallies
 from intake.models import Direction, Interaction, Medium, Outcome
 from people import services as people_services
 from people.inputs import PersonInput
@@ -197,6 +198,7 @@ def log_call(
         if any(errors) or general:
             transaction.set_rollback(True)
             raise RowErrors(errors, general)
+        counted = tallies.rows_of(call)
         interaction = call or Interaction(
             cti_call_id=cti_call_id or None, direction=Direction.INBOUND, medium=Medium.PHONE
         )
@@ -211,6 +213,7 @@ def log_call(
             interaction,
             fields=["person", "phone", "caller_contact", "operator", "outcome", "callback_due_at", "note"],
         )
+        tallies.moved(counted, interaction)
         interaction.requests.add(*created)
         audit.record(
             actor=actor,
@@ -257,6 +260,7 @@ def record_interaction(
     cleaned_note = _clean_note(note)
     with transaction.atomic():
         call = _call_to_record(actor=actor, cti_call_id=cti_call_id, version=version)
+        counted = tallies.rows_of(call)
         interaction = call or Interaction(
             cti_call_id=cti_call_id or None, direction=Direction.INBOUND, medium=Medium.PHONE
         )
@@ -271,6 +275,7 @@ def record_interaction(
             interaction,
             fields=["person", "phone", "caller_contact", "operator", "outcome", "callback_due_at", "note"],
         )
+        tallies.moved(counted, interaction)
         details: dict[str, object] = {"outcome": outcome}
         if callback_due_at is not None:
             details["callback_due_at"] = callback_due_at.isoformat()
@@ -412,6 +417,7 @@ def cti_event(
             call.duration_seconds = max(0, int((now - begin).total_seconds()))
         if created:
             call.save()
+            tallies.moved([], call)
         else:
             call.save(update_fields=["phone", "operator", "answered_at", "ended_at", "duration_seconds", "updated_at"])
         audit.record(

@@ -42,3 +42,34 @@ def days(when: Period) -> list[datetime.date]:
     """Every Moscow calendar day the period touches, in order."""
     first, last = timezone.localtime(when.start).date(), timezone.localtime(when.end).date()
     return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+@dataclass
+class Split:
+    """A period as whole Moscow days (``days``: the first and last, or None) and the parts of days left
+    over (``rest``: the start of a first day begun after midnight, today up to now), each its own Period."""
+
+    days: tuple[datetime.date, datetime.date] | None
+    rest: list[Period]
+
+
+def split(when: Period) -> Split:
+    """``when`` cut into whole days of the city's time zone, which daily tallies count, and the rest, which
+    is counted row by row. A period counted in another zone than the city's has no whole days here."""
+    zone = timezone.get_default_timezone()
+    if timezone.get_current_timezone_name() != timezone.get_default_timezone_name():
+        return Split(None, [when])
+    start, end = timezone.localtime(when.start, zone), timezone.localtime(when.end, zone)
+    first = start.date() if start.time() == datetime.time.min else start.date() + datetime.timedelta(days=1)
+    last = end.date() if end.time() == datetime.time.max else end.date() - datetime.timedelta(days=1)
+    if first > last:
+        return Split(None, [when])
+    rest = []
+    first_start = datetime.datetime.combine(first, datetime.time.min, tzinfo=zone)
+    last_end = datetime.datetime.combine(last, datetime.time.max, tzinfo=zone)
+    tick = datetime.timedelta(microseconds=1)
+    if when.start < first_start:
+        rest.append(Period(when.code, when.start, first_start - tick))
+    if when.end > last_end:
+        rest.append(Period(when.code, last_end + tick, when.end))
+    return Split((first, last), rest)

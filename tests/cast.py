@@ -10,12 +10,13 @@ with the roles of Opora).
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
 
-from assistance.models import HelpRequest, ServiceType
-from assistance.services import RequestInput, create_request
+from assistance.models import HelpRequest, ServiceType, Status
+from assistance.services import RequestInput, create_request, transition
 from assistance.tests.factories import (
     DistrictFactory,
     OrganisationFactory,
@@ -57,6 +58,23 @@ class Town:
         """A request registered by the operator, for the town's citizen unless another is given."""
         data = RequestInput(service_type=kwargs.pop("service_type", self.service), **kwargs)
         return create_request(person=person or self.person, data=data, actor=Actor(self.operator))
+
+    def walk(self, help_request: HelpRequest, *statuses: str, assignee: Worker | None = None) -> HelpRequest:
+        """Move the request through ``statuses`` as the supervisor (any reason, this town's social worker
+        when assigned, nothing spent when done), each from its latest version."""
+        for to in statuses:
+            help_request.refresh_from_db()
+            transition(
+                help_request=help_request,
+                to=to,
+                actor=Actor(self.supervisor),
+                version=help_request.version,
+                reason="причина",
+                assignee=assignee or self.worker,
+                money_spent=Decimal(0) if to == Status.DONE else None,
+            )
+        help_request.refresh_from_db()
+        return help_request
 
 
 def build_town(make_user: Callable[..., User]) -> Town:

@@ -15,12 +15,12 @@ from django.db.models import Case, Count, DateField, Func, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from assistance import workflow
+from assistance import tallies, workflow
 from assistance.models import HelpRequest, ServiceType, Status
-from assistance.selectors import visible_requests
+from assistance.selectors import visible_requests, visible_tcso_ids
 from directory.models import Organisation
 from reports.figures import Panel
-from reports.periods import Period, days
+from reports.periods import Period, Split, days, split
 
 ORDER = 20
 
@@ -123,12 +123,11 @@ class PeriodCounts:
         return sums
 
 
-def period_counts(scope: QuerySet[HelpRequest], when: Period) -> PeriodCounts:
-    """Three reads, each of only the rows it counts, through an index that holds what it needs: those
-    created in the period (``request_created``), closed in it (``request_closed``), open now
-    (``request_open``, or ``request_queue`` for one TCSO). Each used to be read three or four times over
-    (by status, by type, per TCSO, per day). They count rows (``COUNT(*)``), not ids: PostgreSQL answers
-    ``COUNT(id)`` from the table, not the index, since an index does not hold the id."""
+def _live_counts(scope: QuerySet[HelpRequest], when: Period, counts: PeriodCounts) -> None:
+    """Add the period's requests, read row by row, to ``counts``: those created in it (``request_created``,
+    or ``request_tcso_created`` for named TCSOs) and closed in it (``request_closed``), each through an index
+    that holds what it counts. They count rows (``COUNT(*)``), not ids: PostgreSQL answers ``COUNT(id)`` from
+    the table, not the index, since an index does not hold the id."""
     minutes = fixed_offset_minutes(when)
     day = (
         LocalDate("created_at", minutes)
@@ -136,26 +135,49 @@ def period_counts(scope: QuerySet[HelpRequest], when: Period) -> PeriodCounts:
         else TruncDate("created_at", tzinfo=timezone.get_current_timezone())
     )
     in_period = scope.filter(created_at__gte=when.start, created_at__lte=when.end)
-    created = {
-        (row[0], row[1], row[2]): row[3]
-        for row in in_period.annotate(day=day)
+    for row in (
+        in_period.annotate(day=day)
         .values("day", "status", "service_type_id")
         .annotate(n=Count("*"))
         .values_list("day", "status", "service_type_id", "n")
-    }
-    created_by_tcso = dict(in_period.values("tcso_id").annotate(n=Count("*")).values_list("tcso_id", "n"))
-    closed = {
-        (tcso, status): n
-        for tcso, status, n in scope.filter(
-            closed_at__gte=when.start, closed_at__lte=when.end, status__in=workflow.CLOSED
-        )
+    ):
+        key = (row[0], row[1], row[2])
+        counts.created[key] = counts.created.get(key, 0) + row[3]
+    for tcso, n in in_period.values("tcso_id").annotate(n=Count("*")).values_list("tcso_id", "n"):
+        counts.created_by_tcso[tcso] = counts.created_by_tcso.get(tcso, 0) + n
+    for tcso, status, n in (
+        scope.filter(closed_at__gte=when.start, closed_at__lte=when.end, status__in=workflow.CLOSED)
         .values("tcso_id", "status")
         .annotate(n=Count("*"))
         .values_list("tcso_id", "status", "n")
-    }
+    ):
+        counts.closed[tcso, status] = counts.closed.get((tcso, status), 0) + n
+
+
+def _tallied_counts(day_counts: tallies.DayCounts, counts: PeriodCounts) -> None:
+    for key, n in day_counts.created.items():
+        counts.created[key] = counts.created.get(key, 0) + n
+    for tcso, n in day_counts.created_by_tcso.items():
+        counts.created_by_tcso[tcso] = counts.created_by_tcso.get(tcso, 0) + n
+    for closed, n in day_counts.closed.items():
+        counts.closed[closed] = counts.closed.get(closed, 0) + n
+
+
+def period_counts(scope: QuerySet[HelpRequest], when: Period, tcso_ids: list[int] | None = None) -> PeriodCounts:
+    """The requests of ``scope`` created and closed in the period, and those open now.
+
+    ``tcso_ids``: when ``scope`` is every request of these TCSOs (``visible_tcso_ids``), the period's
+    whole Moscow days are read from the daily tallies the services keep (assistance/tallies.py: a few
+    hundred rows a day, where the city makes 8,222 requests a day) and only the rest of it (today up to now)
+    request by request. Without it (a coordinator's citizens) every day is read request by request.
+    Open and overdue now are read from ``request_open`` (or ``request_queue`` for one TCSO)."""
+    counts = PeriodCounts({}, {}, {}, {}, 0)
+    parts = split(when) if tcso_ids is not None else Split(None, [when])
+    if parts.days is not None:
+        _tallied_counts(tallies.counts(*parts.days, tcso_ids), counts)
+    for rest in parts.rest:
+        _live_counts(scope, rest, counts)
     now = timezone.now()
-    overdue: dict[int, int] = {}
-    open_now = 0
     # A city-wide scope names every TCSO (assistance.selectors.all_requests), so this seeks request_queue.
     for tcso, late, n in (
         scope.filter(status__in=workflow.OPEN)
@@ -164,10 +186,10 @@ def period_counts(scope: QuerySet[HelpRequest], when: Period) -> PeriodCounts:
         .annotate(n=Count("*"))
         .values_list("tcso_id", "late", "n")
     ):
-        open_now += n
+        counts.open_now += n
         if late:
-            overdue[tcso] = overdue.get(tcso, 0) + n
-    return PeriodCounts(created, created_by_tcso, closed, overdue, open_now)
+            counts.overdue[tcso] = counts.overdue.get(tcso, 0) + n
+    return counts
 
 
 def request_figures(
@@ -296,11 +318,13 @@ def per_day(scope: QuerySet[HelpRequest], when: Period, counts: PeriodCounts | N
 
 def panel(user: User, tcso: Organisation | None, when: Period) -> Panel:
     scope = visible_requests(user)
+    tcso_ids = visible_tcso_ids(user)
     if tcso is not None:
         scope = scope.filter(tcso=tcso)
+        tcso_ids = [pk for pk in tcso_ids if pk == tcso.pk] if tcso_ids is not None else None
     # Each kind of row read once, for the cards, the TCSO table and the chart.
     medians = medians_to_done(_done_in(scope, when))
-    counts = period_counts(scope, when)
+    counts = period_counts(scope, when, tcso_ids)
     return Panel(
         cards="reports/_requests.html",
         details="reports/_requests_details.html",
