@@ -49,6 +49,11 @@ class RequestCreateIn(Strict):
     )
     window_start: datetime.datetime | None = Field(default=None, description="ISO 8601; Moscow time if no offset.")
     window_end: datetime.datetime | None = None
+    night_visit: bool = Field(
+        default=False,
+        description="The citizen asks for a visit outside working hours (auto-assign otherwise leaves a night"
+        " window to the dispatcher).",
+    )
 
 
 class TransitionIn(Strict):
@@ -97,6 +102,7 @@ class RequestOut(Schema):
     address: str
     window_start: datetime.datetime | None
     window_end: datetime.datetime | None
+    night_visit: bool
     due_at: datetime.datetime
     is_overdue: bool
     status: str
@@ -143,6 +149,7 @@ def request_out(help_request: HelpRequest, assignments: list[Assignment] | None 
         address=help_request.address,
         window_start=help_request.window_start,
         window_end=help_request.window_end,
+        night_visit=help_request.night_visit,
         due_at=help_request.due_at,
         is_overdue=help_request.is_overdue,
         status=help_request.status,
@@ -215,6 +222,7 @@ def create_request(request: HttpRequest, payload: RequestCreateIn) -> HttpRespon
         urgency=payload.urgency,
         window_start=_aware(payload.window_start, "window_start"),
         window_end=_aware(payload.window_end, "window_end"),
+        night_visit=payload.night_visit,
         intake_channel=IntakeChannel.API,
     )
     # The service checks again when it writes; asked here first, every field's problem is answered at once.

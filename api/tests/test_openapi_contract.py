@@ -8,7 +8,9 @@ answers; the CTI webhook says that only the telephony's service account may post
 endpoints of hospital cases, their route of help, needs assessments and hand-offs to the TCSO, added
 beside the others; issue 13: the psychological service's consultations with their confidential notes,
 support groups and hotline calls, added beside them, nothing else changed; issue 14: the oncology
-programme's referrals, free slots and appointments, added beside them, nothing else changed). Paths,
+programme's referrals, free slots and appointments, added beside them, nothing else changed; issue 15:
+a help request's ``night_visit``, the citizen's request for a visit outside working hours, added to its
+body and its answer). Paths,
 parameters, request bodies, answers and component schemas must match.
 """
 

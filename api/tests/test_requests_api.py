@@ -46,6 +46,18 @@ def test_operator_registers_a_request_routed_to_the_citizens_tcso(city: City, ap
     assert HelpRequest.objects.get().intake_channel == "api"
 
 
+def test_a_night_visit_the_citizen_asks_for_is_stored_and_read_back(city: City, api_as: Any) -> None:
+    night = body(city, window_start="2030-01-10T22:00", window_end="2030-01-10T23:30", night_visit=True)
+    response = api_as(city.operator).post(URL, night)
+    assert response.status_code == 201, response.json()
+    assert response.json()["night_visit"] is True
+    assert HelpRequest.objects.get().night_visit is True
+    refused = api_as(city.operator).post(URL, {**night, "night_visit": "по ночам"})
+    assert refused.status_code == 422 and HelpRequest.objects.count() == 1
+    plain = api_as(city.operator).post(URL, body(city))
+    assert plain.json()["night_visit"] is False
+
+
 def test_idempotent_replay_returns_the_same_request_and_creates_one(city: City, api_as: Any) -> None:
     client = api_as(city.operator)
     first = client.post(URL, body(city), key="req-1")
