@@ -6,7 +6,7 @@ demo city seeded (`seed_demo --people 20000 --seed 7`), then topped up to the si
 (bench/city_measure.py `build`, which says what it makes). The data is dated from the moment it was made,
 so a database made more than MAX_AGE_HOURS ago is made again (or always, with BENCH_CITY_FRESH=1).
 BENCH_CITY_SIZES (default "370000,4000000"), BENCH_CITY_DATABASES (default "SQLite,PostgreSQL") and
-BENCH_CITY_RUNS (50 requests of each page, a fifth of it for the dashboard) change the work; the sizes and
+BENCH_CITY_RUNS (200 requests of each page, a tenth of it for the dashboards) change the work; the sizes and
 databases not measured keep their earlier figures. Each step runs in a child process
 (`python bench/city.py build|measure`).
 """
@@ -21,7 +21,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = [int(s) for s in os.environ.get("BENCH_CITY_SIZES", "370000,4000000").split(",") if s.strip()]
-RUNS = int(os.environ.get("BENCH_CITY_RUNS", "50"))
+RUNS = int(os.environ.get("BENCH_CITY_RUNS", "200"))
 # Data older than this is made again: it is dated from the moment it was made (open requests, the last 30 days).
 MAX_AGE_HOURS = 20
 PG_BASE = os.environ.get("BENCH_CITY_POSTGRES", "postgres://postgres@127.0.0.1:5432")
@@ -242,9 +242,10 @@ def report(results: dict[str, Any]) -> list[str]:
                 )
     lines += [
         "",
-        "Targets: the dashboard's median against its target, every other page's p99 — with 50 runs that is the"
-        " slowest of the 50, so a single pause (a garbage collection, a citizen's rows not yet in the page cache)"
-        " decides it; the medians of every page are under 100 ms at both sizes on both databases.",
+        "Targets: the dashboards' median against their target, every other page's p99 (of 200 runs, the third"
+        " slowest). The pages run in one process set up as each server worker is (opora/wsgi.py: the objects that"
+        " live as long as the worker frozen out of the garbage collector's reach, without which a full collection"
+        " added 100–130 ms to whichever request set it off).",
         "",
         *results.get("why", []),
     ]
