@@ -1,5 +1,4 @@
 import datetime
-from decimal import Decimal
 
 import pytest
 import time_machine
@@ -8,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assistance.models import HelpRequest, Status
-from assistance.services import RequestInput, create_request, transition
+from assistance.services import RequestInput, create_request
 from core.actor import Actor
 from people.tests.factories import PersonFactory
 from reports.figures.assistance import request_figures
@@ -25,29 +24,15 @@ def _sql(query: str, *params) -> int:
         return cursor.fetchone()[0]
 
 
-def _walk(town, req, *steps, by=None):
-    for to in steps:
-        req.refresh_from_db()
-        transition(
-            help_request=req,
-            to=to,
-            actor=Actor(by or town.supervisor),
-            version=req.version,
-            reason="причина",
-            assignee=town.worker,
-            money_spent=Decimal(0) if to == Status.DONE else None,
-        )
-
-
 @pytest.fixture
 def busy_day(town):
     done = [town.new_request() for _ in range(3)]
     for req in done:
-        _walk(town, req, Status.ACCEPTED, Status.ASSIGNED, Status.DONE)
+        town.walk(req, Status.ACCEPTED, Status.ASSIGNED, Status.DONE)
     failed = town.new_request()
-    _walk(town, failed, Status.ACCEPTED, Status.ASSIGNED, Status.FAILED)
+    town.walk(failed, Status.ACCEPTED, Status.ASSIGNED, Status.FAILED)
     cancelled = town.new_request()
-    _walk(town, cancelled, Status.CANCELLED)
+    town.walk(cancelled, Status.CANCELLED)
     overdue = town.new_request()
     HelpRequest.objects.filter(pk=overdue.pk).update(due_at=timezone.now() - datetime.timedelta(hours=2))
     elsewhere = create_request(
@@ -95,7 +80,7 @@ def test_median_time_to_done_is_computed_from_created_and_closed(town):
         with time_machine.travel(start, tick=False):
             req = town.new_request()
         with time_machine.travel(start + datetime.timedelta(hours=hours), tick=False):
-            _walk(town, req, Status.ACCEPTED, Status.ASSIGNED, Status.DONE)
+            town.walk(req, Status.ACCEPTED, Status.ASSIGNED, Status.DONE)
     with time_machine.travel(start + datetime.timedelta(hours=12), tick=False):
         figures = request_figures(HelpRequest.objects.all(), period("today"))
     assert figures.median_hours_to_done == pytest.approx(2.0)

@@ -3,7 +3,6 @@
 import csv
 import datetime
 import io
-from decimal import Decimal
 
 import pytest
 import time_machine
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from assistance.models import HelpRequest, Status
-from assistance.services import RequestInput, create_request, transition
+from assistance.services import RequestInput, create_request
 from core.actor import Actor
 from core.roles import Role
 from people.tests.factories import PersonFactory
@@ -32,29 +31,15 @@ def _sql(query: str, *params) -> int:
         return cursor.fetchone()[0]
 
 
-def _walk(town, req, *steps, assignee=None):
-    for to in steps:
-        req.refresh_from_db()
-        transition(
-            help_request=req,
-            to=to,
-            actor=Actor(town.supervisor),
-            version=req.version,
-            reason="причина",
-            assignee=assignee or town.worker,
-            money_spent=Decimal(0) if to == Status.DONE else None,
-        )
-
-
 @pytest.fixture
 def mixed(town):
     """Today, in the town's TCSO: 2 done, 1 failed, 1 overdue open; in the other: 1 done, 1 open.
     Yesterday, in the town's TCSO: 1 created and done (counted in no figure of today)."""
     with time_machine.travel(timezone.now() - datetime.timedelta(days=1), tick=False):
-        _walk(town, town.new_request(), Status.ACCEPTED, Status.ASSIGNED, Status.DONE)
+        town.walk(town.new_request(), Status.ACCEPTED, Status.ASSIGNED, Status.DONE)
     for _n in range(2):
-        _walk(town, town.new_request(), Status.ACCEPTED, Status.ASSIGNED, Status.DONE)
-    _walk(town, town.new_request(), Status.ACCEPTED, Status.ASSIGNED, Status.FAILED)
+        town.walk(town.new_request(), Status.ACCEPTED, Status.ASSIGNED, Status.DONE)
+    town.walk(town.new_request(), Status.ACCEPTED, Status.ASSIGNED, Status.FAILED)
     late = town.new_request()
     HelpRequest.objects.filter(pk=late.pk).update(due_at=timezone.now() - datetime.timedelta(hours=1))
     elsewhere = PersonFactory(district=town.other_tcso.districts.first())
@@ -62,7 +47,7 @@ def mixed(town):
         create_request(person=elsewhere, data=RequestInput(service_type=town.service), actor=Actor(town.operator))
         for _n in range(2)
     ]
-    _walk(town, other[0], Status.ACCEPTED, Status.ASSIGNED, Status.DONE, assignee=town.other_worker)
+    town.walk(other[0], Status.ACCEPTED, Status.ASSIGNED, Status.DONE, assignee=town.other_worker)
     return town
 
 
@@ -102,7 +87,7 @@ def test_tcso_median_time_to_done_per_tcso(town):
         with time_machine.travel(start, tick=False):
             req = town.new_request()
         with time_machine.travel(start + datetime.timedelta(hours=hours), tick=False):
-            _walk(town, req, Status.ACCEPTED, Status.ASSIGNED, Status.DONE)
+            town.walk(req, Status.ACCEPTED, Status.ASSIGNED, Status.DONE)
     with time_machine.travel(start + datetime.timedelta(hours=12), tick=False):
         rows = tcso_rows(HelpRequest.objects.all(), period("today"))
     assert [(r.tcso, r.median_hours_to_done) for r in rows] == [(town.tcso.name, pytest.approx(3.0))]

@@ -24,7 +24,6 @@ from assistance.models import HelpRequest, Status
 from reports.figures import assistance as figures
 from reports.figures import intake as call_figures
 from reports.periods import between, period
-from reports.tests.test_export import _walk
 from tests.plans import plans, recording, unbounded
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +31,7 @@ MSK = datetime.timezone(datetime.timedelta(hours=3))
 
 
 def test_dashboard_reads_every_table_through_an_index(town):
-    _walk(town, town.new_request(), Status.ACCEPTED, Status.ASSIGNED, Status.DONE)
+    town.walk(town.new_request(), Status.ACCEPTED, Status.ASSIGNED, Status.DONE)
     town.new_request()
     when = period("30d")
     with recording() as captured:
@@ -66,7 +65,7 @@ def test_median_time_to_done_is_the_middle_of_an_even_count(town):
         with time_machine.travel(start, tick=False):
             req = town.new_request()
         with time_machine.travel(start + datetime.timedelta(hours=n), tick=False):
-            _walk(town, req, Status.ACCEPTED, Status.ASSIGNED, Status.DONE)
+            town.walk(req, Status.ACCEPTED, Status.ASSIGNED, Status.DONE)
     with time_machine.travel(start + datetime.timedelta(hours=12), tick=False):
         when = period("today")
         result = figures.request_figures(HelpRequest.objects.all(), when)
