@@ -6,9 +6,10 @@ project's exceptions (ValidationError, PermissionDenied, Http404, ConcurrentEdit
 :class:`InputError`; :func:`install_handlers` turns each into its answer on the one NinjaAPI instance.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -34,6 +35,18 @@ class InputError(Exception):
 
 def messages_of(exc: ValidationError) -> list[str]:
     return [str(message) for message in exc.messages]
+
+
+def refusal(error: ValidationError, names: Mapping[str, str] | None = None) -> InputError:
+    """A service's refusal in the API's words (422): per field, named as the API names them (``names``:
+    the service's field → the API's, e.g. ``slot`` → ``slot_id``), and what concerns the whole request,
+    or a refusal of no field at all, as the detail."""
+    if not hasattr(error, "error_dict"):
+        return InputError({}, detail=" ".join(messages_of(error)))
+    names = names or {}
+    problems = {names.get(field, field): [str(m) for m in messages] for field, messages in error.message_dict.items()}
+    general = problems.pop(NON_FIELD_ERRORS, [])
+    return InputError(problems, detail=" ".join(general) or None)
 
 
 def error_answer(status: int, detail: str, errors: Errors | None = None, **extra: Any) -> JsonResponse:

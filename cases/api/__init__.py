@@ -14,7 +14,6 @@ reason for "failed"), not a field to set, and is retried safely with an Idempote
 
 from typing import Annotated, Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -22,7 +21,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 from pydantic import Field
 
-from api.errors import InputError
+from api.errors import InputError, refusal
 from api.idempotency import IDEMPOTENCY_DOC, Answer, run_idempotent
 from api.pagination import limit_param, offset_param
 from api.responses import api_actor, created_answer, dump, idempotent_answer, json_answer
@@ -101,15 +100,6 @@ def _record_view(actor: Actor, case: Case, section: str) -> None:
     audit.record(actor=actor, action=Action.VIEW, obj=case, person_id=case.person_id, details={"section": section})
 
 
-def _refusal(error: ValidationError) -> InputError:
-    """A service's refusal in the API's words: per field, and what concerns the whole request as detail."""
-    if not hasattr(error, "error_dict"):
-        return InputError({}, detail=" ".join(str(m) for m in error.messages))
-    problems = {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
-    general = problems.pop(NON_FIELD_ERRORS, [])
-    return InputError(problems, detail=" ".join(general) or None)
-
-
 # --- cases -----------------------------------------------------------------------------------------
 @router.get(
     "/cases",
@@ -175,7 +165,7 @@ def open_case(request: HttpRequest, payload: CaseCreateIn) -> HttpResponse:
         try:
             case = services.open_hospital_case(actor=actor, person=person, reason=payload.reason, stay=stay)
         except ValidationError as error:
-            raise _refusal(error) from error
+            raise refusal(error) from error
         return Answer(201, _detail(actor.user, case.pk))
 
     return created_answer(request, action, url_name="api:case", id_kwarg="case_id")
@@ -252,7 +242,7 @@ def update_case(request: HttpRequest, case_id: int, payload: CaseChangeIn) -> Ht
                     expected_version=version,
                 )
         except ValidationError as error:
-            raise _refusal(error) from error
+            raise refusal(error) from error
         return Answer(200, _detail(actor.user, case.pk))
 
     answer, replayed = run_idempotent(request, action)
@@ -301,7 +291,7 @@ def add_steps(request: HttpRequest, case_id: int, payload: StepsIn) -> HttpRespo
         try:
             added = services.add_steps(actor=actor, case=case, steps=wanted)
         except ValidationError as error:
-            raise _refusal(error) from error
+            raise refusal(error) from error
         fresh = list(RouteStep.objects.filter(pk__in=[s.pk for s in added]).order_by("position", "pk"))
         steps = _steps_out(actor.user, case, fresh)
         return Answer(201, dump(StepListOut(count=len(steps), results=steps)))
@@ -337,7 +327,7 @@ def move_step(request: HttpRequest, case_id: int, step_id: int, payload: StepMov
                 reason=payload.reason,
             )
         except ValidationError as error:
-            raise _refusal(error) from error
+            raise refusal(error) from error
         moved = RouteStep.objects.get(pk=step.pk)
         return Answer(200, dump(_steps_out(actor.user, case, [moved])[0]))
 
@@ -363,7 +353,7 @@ def assess_needs(request: HttpRequest, case_id: int, payload: AssessmentIn) -> H
         try:
             assessment = services.assess_needs(actor=actor, case=case, needs=payload.needs, note=payload.note)
         except ValidationError as error:
-            raise _refusal(error) from error
+            raise refusal(error) from error
         proposals = [
             ProposalOut(need=p.need, kind=p.kind, title=p.title, responsible=p.responsible, due_on=p.due_on)
             for p in services.proposals_for(case, assessment.needs)
@@ -421,7 +411,7 @@ def create_handoff(request: HttpRequest, case_id: int, payload: HandoffIn) -> Ht
                 actor=actor, step=step, service_type=service, details=payload.details, urgency=payload.urgency
             )
         except ValidationError as error:
-            raise _refusal(error) from error
+            raise refusal(error) from error
         return Answer(201, dump(handoff_out(_handoffs(case).get(pk=made.pk))))
 
     answer, replayed = run_idempotent(request, action)
@@ -449,7 +439,7 @@ def withdraw_handoff(request: HttpRequest, case_id: int, handoff_id: int, payloa
                 actor=actor, handoff=handoff, reason=payload.reason, expected_version=payload.version
             )
         except ValidationError as error:
-            raise _refusal(error) from error
+            raise refusal(error) from error
         return Answer(200, dump(handoff_out(_handoffs(case).get(pk=handoff.pk))))
 
     answer, replayed = run_idempotent(request, action)

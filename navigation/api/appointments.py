@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 from pydantic import Field
 
-from api.errors import InputError
+from api.errors import InputError, refusal
 from api.idempotency import IDEMPOTENCY_DOC, Answer, run_idempotent
 from api.pagination import limit_param, offset_param
 from api.responses import api_actor, created_answer, dump, idempotent_answer, json_answer
@@ -39,7 +39,6 @@ from navigation.api.schemas import (
     AppointmentReplyIn,
     appointment_out,
     record_view,
-    refusal,
 )
 from navigation.models import Appointment
 from scheduling.models import Slot

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 from pydantic import Field
 
-from api.errors import InputError
+from api.errors import InputError, refusal
 from api.idempotency import IDEMPOTENCY_DOC, Answer, run_idempotent
 from api.pagination import limit_param, offset_param
 from api.responses import api_actor, created_answer, dump, idempotent_answer, json_answer
@@ -36,7 +36,6 @@ from navigation.api.schemas import (
     ReferralRefuseIn,
     record_view,
     referral_out,
-    refusal,
 )
 from navigation.models import Referral
 from people.models import Person

@@ -10,16 +10,13 @@ get it.
 import datetime
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
 from ninja import Schema
 from pydantic import Field
 
-from api.errors import InputError
 from api.schemas import Strict, one_of
 from audit import services as audit
 from audit.models import Action
 from core.actor import Actor
-from core.exceptions import ValidationError
 from core.validators import MAX_ID, try_normalise_phone
 from directory.models import Organisation
 from navigation.appointments import OUTCOMES
@@ -299,16 +296,6 @@ def appointment_out(appointment: Appointment) -> AppointmentOut:
 
 
 # --- the API's words for the services' refusals, and the journal of reads ----------------------------
-def refusal(error: ValidationError, names: dict[str, str]) -> InputError:
-    """A service's refusal in the API's words: per field (named as the API names them, ``names``), and what
-    concerns the whole request as detail."""
-    if not hasattr(error, "error_dict"):
-        return InputError({}, detail=" ".join(str(m) for m in error.messages))
-    problems = {names.get(f, f): [str(m) for m in messages] for f, messages in error.message_dict.items()}
-    general = problems.pop(NON_FIELD_ERRORS, [])
-    return InputError(problems, detail=" ".join(general) or None)
-
-
 def record_view(actor: Actor, obj: Any, person_id: int, section: str) -> None:
     """A read of a patient's record through the API, journaled as the other programmes' reads are."""
     audit.record(actor=actor, action=Action.VIEW, obj=obj, person_id=person_id, details={"section": section})

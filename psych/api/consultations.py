@@ -19,7 +19,6 @@ import datetime
 from typing import Annotated, Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -27,7 +26,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 from pydantic import Field
 
-from api.errors import InputError
+from api.errors import InputError, refusal
 from api.idempotency import IDEMPOTENCY_DOC, Answer, run_idempotent
 from api.pagination import limit_param, offset_param
 from api.responses import api_actor, created_answer, dump, idempotent_answer, json_answer
@@ -85,15 +84,6 @@ TO_PARAM = Query(None, alias="to", description="Registered on or before this day
 
 
 # --- helpers -----------------------------------------------------------------------------------------
-def _refusal(error: ValidationError) -> InputError:
-    """A service's refusal in the API's words: per field, and what concerns the whole request as detail."""
-    if not hasattr(error, "error_dict"):
-        return InputError({}, detail=" ".join(str(m) for m in error.messages))
-    problems = {FIELD_NAMES.get(f, f): [str(m) for m in messages] for f, messages in error.message_dict.items()}
-    general = problems.pop(NON_FIELD_ERRORS, [])
-    return InputError(problems, detail=" ".join(general) or None)
-
-
 def _consultations(base: QuerySet[Consultation]) -> QuerySet[Consultation]:
     return base.select_related("organisation", "place", "psychologist", "topic__parent", "person", "relative").annotate(
         has_note_flag=Exists(SessionNote.objects.filter(consultation=OuterRef("pk")))
@@ -277,7 +267,7 @@ def create_consultation(request: HttpRequest, payload: ConsultationCreateIn) -> 
             else:
                 consultation = _booking(actor, payload)
         except ValidationError as error:
-            raise _refusal(error) from error
+            raise refusal(error, FIELD_NAMES) from error
         return Answer(201, _fresh(actor.user, consultation.pk))
 
     return created_answer(request, action, url_name="api:consultation", id_kwarg="consultation_id")
@@ -300,7 +290,7 @@ def call_next(request: HttpRequest, payload: ConsultationCallNextIn) -> HttpResp
     try:
         service = services.service_of(actor.user)
     except ValidationError as error:
-        raise _refusal(error) from error
+        raise refusal(error, FIELD_NAMES) from error
     place = Organisation.objects.filter(pk=payload.place_id).first()
     if place is None or place.pk not in {p.pk for p in services.places_of(service)}:
         raise InputError({"place_id": [_("Choose one of the places where your service sees clients.")]})
@@ -309,7 +299,7 @@ def call_next(request: HttpRequest, payload: ConsultationCallNextIn) -> HttpResp
         try:
             called = services.call_next(actor=actor, place=place)
         except ValidationError as error:
-            raise _refusal(error) from error
+            raise refusal(error, FIELD_NAMES) from error
         waiting = Consultation.objects.filter(organisation=service, place=place, status=Status.WAITING).count()
         out = ConsultationCalledOut(
             consultation=_out(actor.user, _consultations(Consultation.objects.filter(pk=called.pk)).get())
@@ -369,7 +359,7 @@ def move_consultation(request: HttpRequest, consultation_id: int, payload: Consu
                 reason=payload.reason,
             )
         except ValidationError as error:
-            raise _refusal(error) from error
+            raise refusal(error, FIELD_NAMES) from error
         return Answer(200, _fresh(actor.user, consultation.pk))
 
     answer, replayed = run_idempotent(request, action)
@@ -404,7 +394,7 @@ def finish_consultation(request: HttpRequest, consultation_id: int, payload: Con
                 close_step=payload.close_step,
             )
         except ValidationError as error:
-            raise _refusal(error) from error
+            raise refusal(error, FIELD_NAMES) from error
         return Answer(200, _fresh(actor.user, consultation.pk))
 
     answer, replayed = run_idempotent(request, action)
@@ -440,7 +430,7 @@ def write_note(request: HttpRequest, consultation_id: int, payload: Consultation
                 actor=actor, consultation=consultation, text=payload.text, expected_version=payload.version
             )
         except ValidationError as error:
-            raise _refusal(error) from error
+            raise refusal(error, FIELD_NAMES) from error
         except ConcurrentEditError as error:
             current = SessionNote.objects.filter(consultation=consultation).values_list("version", flat=True).first()
             raise ConcurrentEditError(current or 0) from error
@@ -475,7 +465,7 @@ def add_addendum(request: HttpRequest, consultation_id: int, payload: Consultati
         try:
             addendum = notes.add_addendum(actor=actor, consultation=consultation, text=payload.text)
         except ValidationError as error:
-            raise _refusal(error) from error
+            raise refusal(error, FIELD_NAMES) from error
         out = ConsultationAddendumSavedOut(
             consultation_id=consultation.pk,
             written_by=full_name(addendum.written_by),
@@ -519,7 +509,7 @@ def record_breach(request: HttpRequest, consultation_id: int, payload: Confident
                 reported_at=reported_at,
             )
         except ValidationError as error:
-            raise _refusal(error) from error
+            raise refusal(error, FIELD_NAMES) from error
         return Answer(201, dump(breach_out(breach)))
 
     answer, replayed = run_idempotent(request, action)

@@ -10,14 +10,13 @@ import datetime
 from typing import Annotated, Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import Field
 
-from api.errors import InputError
+from api.errors import InputError, refusal
 from api.idempotency import IDEMPOTENCY_DOC, Answer, run_idempotent
 from api.pagination import limit_param, offset_param
 from api.responses import api_actor, created_answer, dump, idempotent_answer, json_answer
@@ -150,12 +149,6 @@ class GroupAttendanceOut(Schema):
 
 
 # --- helpers ------------------------------------------------------------------------------------------
-def _refusal(error: ValidationError) -> InputError:
-    problems = {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
-    general = problems.pop(NON_FIELD_ERRORS, [])
-    return InputError(problems, detail=" ".join(general) or None)
-
-
 def _group_out(group: Any) -> GroupOut:
     return GroupOut(
         id=group.pk,
@@ -292,7 +285,7 @@ def create_group(request: HttpRequest, payload: GroupIn) -> HttpResponse:
         try:
             group = groups.create_group(actor=actor, details=details)
         except ValidationError as error:
-            raise _refusal(error) from error
+            raise refusal(error) from error
         return Answer(201, _detail(request, group.pk, record=False))
 
     return created_answer(request, action, url_name="api:group", id_kwarg="group_id")
@@ -336,7 +329,7 @@ def add_member(request: HttpRequest, group_id: int, payload: GroupMemberIn) -> H
         try:
             joined = groups.add_member(actor=actor, group=group, person=person, relative=relative)
         except ValidationError as error:
-            raise _refusal(error) from error
+            raise refusal(error) from error
         out = GroupJoinedOut(
             member_id=joined.member.pk,
             status=joined.member.status,
@@ -372,7 +365,7 @@ def mark_attendance(request: HttpRequest, group_id: int, session_id: int, payloa
         try:
             groups.mark_attendance(actor=actor, session=session, marks=marks)
         except ValidationError as error:
-            raise _refusal(error) from error
+            raise refusal(error) from error
         present = session.attendance.filter(present=True).count()
         out = GroupAttendanceOut(
             session=_session_out(session, present), marked=session.attendance.count(), present=present

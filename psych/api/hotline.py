@@ -13,14 +13,13 @@ Idempotency-Key.
 import datetime
 from typing import Annotated, Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import AliasChoices, Field
 
-from api.errors import InputError
+from api.errors import InputError, refusal
 from api.idempotency import IDEMPOTENCY_DOC, Answer
 from api.pagination import limit_param, offset_param
 from api.responses import api_actor, created_answer, dump, json_answer
@@ -154,15 +153,6 @@ def _aware(moment: datetime.datetime | None) -> datetime.datetime | None:
     return timezone.make_aware(moment)
 
 
-def _refusal(error: ValidationError) -> InputError:
-    if not hasattr(error, "error_dict"):
-        return InputError({}, detail=" ".join(str(m) for m in error.messages))
-    renamed = {"line": "line_id", "person": "person_id"}
-    problems = {renamed.get(field, field): [str(m) for m in messages] for field, messages in error.message_dict.items()}
-    general = problems.pop(NON_FIELD_ERRORS, [])
-    return InputError(problems, detail=" ".join(general) or None)
-
-
 @router.get(
     "/hotline-calls",
     response={200: CallListOut, **ERRORS},
@@ -255,7 +245,7 @@ def log_call(request: HttpRequest, payload: CallIn) -> HttpResponse:
         try:
             logged = hotline.log_call(actor=actor, data=data)
         except ValidationError as error:
-            raise _refusal(error) from error
+            raise refusal(error, {"line": "line_id", "person": "person_id"}) from error
         call = hotline.visible_calls(actor.user).get(pk=logged.call.pk)
         out = CallCreatedOut(
             **_fields(actor.user, call),
