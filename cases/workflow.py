@@ -43,7 +43,7 @@ def moves(from_status: str) -> list[tuple[str, Promise]]:
 
 # --- hand-offs to the TCSO ------------------------------------------------------------------------
 # The referral's life, as HL7 Gravity SDOH's referral Task: requested → accepted | rejected → in progress
-# → completed | failed; cancelled by the sender while it is alive. An accepted one goes back to requested
+# → completed | failed; cancelled by the sender while it is alive. An accepted or begun one goes back to requested
 # when the TCSO hands the request to another TCSO (which must accept it again).
 
 HandoffStatus = Handoff.Status
@@ -59,7 +59,11 @@ HANDOFF_TRANSITIONS: dict[str, frozenset[str]] = {
             HandoffStatus.CANCELLED,
         }
     ),
-    HandoffStatus.IN_PROGRESS: frozenset({HandoffStatus.COMPLETED, HandoffStatus.FAILED, HandoffStatus.CANCELLED}),
+    # Back to "requested" when the request, its worker withdrawn, is handed to another TCSO: that TCSO has
+    # to accept it, whether or not the first had started the work.
+    HandoffStatus.IN_PROGRESS: frozenset(
+        {HandoffStatus.REQUESTED, HandoffStatus.COMPLETED, HandoffStatus.FAILED, HandoffStatus.CANCELLED}
+    ),
     HandoffStatus.REJECTED: frozenset(),
     HandoffStatus.COMPLETED: frozenset(),
     HandoffStatus.FAILED: frozenset(),

@@ -231,6 +231,30 @@ def test_a_transfer_to_another_tcso_waits_for_it_to_accept_with_a_new_clock(hand
     assert handoff.accept_by == later + datetime.timedelta(hours=24)
 
 
+def test_work_begun_then_handed_to_another_tcso_waits_for_that_tcso_to_accept(hand):
+    """Found by the property test of the hand-off's life: begun, handed back by the worker, assigned again,
+    the worker withdrawn, then handed to another TCSO. The hand-off stayed "in progress" at the first TCSO
+    while the request waited, new, in the other's queue."""
+    _consent(hand)
+    handoff = _hand_over(hand)
+    request = _request(handoff)
+    dispatcher = Actor(hand.dispatcher)
+    assistance.accept_and_assign(help_request=request, assignee=hand.worker, actor=dispatcher, version=request.version)
+    assistance.transition(help_request=request, to="in_progress", actor=dispatcher, version=request.version)
+    assert _refresh(handoff).status == Handoff.Status.IN_PROGRESS
+    # The worker could not do it: back to the dispatcher, who assigns it again and then withdraws her.
+    worker = Actor(hand.worker.user)
+    assistance.transition(help_request=request, to="failed", actor=worker, version=request.version, reason="не застала")
+    assert request.status == "returned"
+    assistance.assign(help_request=request, assignee=hand.worker, actor=dispatcher, version=request.version)
+    assistance.unassign(help_request=request, actor=dispatcher, version=request.version, reason="заболела")
+    assistance.transfer(
+        help_request=request, to_tcso=hand.other_tcso, actor=dispatcher, version=request.version, reason="переезд"
+    )
+    handoff = _refresh(handoff)
+    assert (handoff.status, handoff.tcso) == (Handoff.Status.REQUESTED, hand.other_tcso)
+
+
 def test_the_hospital_withdraws_a_hand_off_and_the_request_leaves_the_queue(hand):
     _consent(hand)
     handoff = _hand_over(hand)
