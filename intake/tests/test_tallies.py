@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.db import connection, transaction
 
+from api.tests.test_concurrency import twice_at_once
 from assistance.services import RequestInput
 from core import tallies as core_tallies
 from core.actor import Actor
@@ -61,26 +62,14 @@ def test_two_writers_adding_to_a_new_row_at_once_both_count():
     if connection.vendor != "postgresql":
         pytest.skip("the race needs PostgreSQL's concurrent writers")
     key = (datetime.date(2026, 12, 1), "phone", "inbound", "complaint")
-    barrier = threading.Barrier(2)
-    failures: list[BaseException] = []
 
-    def add_and_hold() -> None:
-        try:
-            with transaction.atomic():
-                barrier.wait(timeout=10)
-                core_tallies.add(CallTally, {key: 1})
-                threading.Event().wait(0.3)  # hold the row while the other writer arrives
-        except BaseException as exc:
-            failures.append(exc)
-        finally:
-            connection.close()
+    def add_and_hold() -> str:
+        with transaction.atomic():
+            core_tallies.add(CallTally, {key: 1})
+            threading.Event().wait(0.3)  # hold the row while the other writer arrives
+        return "counted"
 
-    writers = [threading.Thread(target=add_and_hold) for _ in range(2)]
-    for writer in writers:
-        writer.start()
-    for writer in writers:
-        writer.join(timeout=30)
-    assert failures == []
+    assert twice_at_once(add_and_hold) == ["counted", "counted"]
     assert CallTally.objects.get(day=key[0], outcome="complaint").n == 2
 
 
