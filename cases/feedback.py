@@ -1,9 +1,12 @@
 """How the case pages tell the user what went wrong: a service's refusal or a form's problems, as messages
 on the page the user is sent back to."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from core.exceptions import ConcurrentEditError, ValidationError
 
@@ -23,3 +26,21 @@ def report_form(request: HttpRequest, form: forms.Form) -> None:
     for problems in form.errors.values():
         for problem in problems:
             messages.error(request, str(problem))
+
+
+def act(
+    request: HttpRequest, form: forms.Form, action: Callable[[dict[str, Any]], str], back: HttpResponse
+) -> HttpResponse:
+    """The shape of a page's POST: a form that does not parse, a service's refusal or a stale version
+    reported as messages; else ``action`` (given the form's cleaned data) done, and the message it returns
+    shown. The user goes ``back`` either way."""
+    if not form.is_valid():
+        report_form(request, form)
+        return back
+    try:
+        done = action(form.cleaned_data)
+    except (ValidationError, ConcurrentEditError) as error:
+        report(request, error)
+    else:
+        messages.success(request, done)
+    return back

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit import services as audit
 from audit.models import Action
-from cases.feedback import report, report_form
+from cases.feedback import act, report, report_form
 from core.actor import Actor
 from core.exceptions import ConcurrentEditError, ValidationError
 from core.permissions import require
@@ -185,83 +185,60 @@ def move_stage(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def step_done(request: HttpRequest, pk: int) -> HttpResponse:
     step = _step_for_change(request, pk)
-    form = StepDoneForm(request.POST, prefix=f"s{step.pk}")
-    if not form.is_valid():
-        report_form(request, form)
-        return _back(step.journey_id, "steps")
-    try:
+
+    def done(data: dict[str, Any]) -> str:
         journeys.complete_step(
             actor=Actor.from_request(request),
             step=step,
-            done_on=form.cleaned_data["done_on"],
-            expected_version=form.cleaned_data["version"],
-            late_reason=form.cleaned_data["late_reason"],
-            note=form.cleaned_data["note"],
+            done_on=data["done_on"],
+            expected_version=data["version"],
+            late_reason=data["late_reason"],
+            note=data["note"],
         )
-    except (ValidationError, ConcurrentEditError) as error:
-        report(request, error)
-    else:
-        messages.success(request, _("The step «%(step)s» is done.") % {"step": step.title})
-    return _back(step.journey_id, "steps")
+        return _("The step «%(step)s» is done.") % {"step": step.title}
+
+    return act(request, StepDoneForm(request.POST, prefix=f"s{step.pk}"), done, _back(step.journey_id, "steps"))
 
 
 @require_POST
 def step_skip(request: HttpRequest, pk: int) -> HttpResponse:
     step = _step_for_change(request, pk)
-    form = StepSkipForm(request.POST, prefix=f"k{step.pk}")
-    if not form.is_valid():
-        report_form(request, form)
-        return _back(step.journey_id, "steps")
-    try:
+
+    def skip(data: dict[str, Any]) -> str:
         journeys.skip_step(
-            actor=Actor.from_request(request),
-            step=step,
-            reason=form.cleaned_data["note"],
-            expected_version=form.cleaned_data["version"],
+            actor=Actor.from_request(request), step=step, reason=data["note"], expected_version=data["version"]
         )
-    except (ValidationError, ConcurrentEditError) as error:
-        report(request, error)
-    else:
-        messages.success(request, _("The step «%(step)s» is marked as not needed.") % {"step": step.title})
-    return _back(step.journey_id, "steps")
+        return _("The step «%(step)s» is marked as not needed.") % {"step": step.title}
+
+    return act(request, StepSkipForm(request.POST, prefix=f"k{step.pk}"), skip, _back(step.journey_id, "steps"))
 
 
 @require_POST
 def step_delay(request: HttpRequest, pk: int) -> HttpResponse:
     step = _step_for_change(request, pk)
-    form = DelayForm(request.POST, prefix=f"d{step.pk}")
-    if not form.is_valid():
-        report_form(request, form)
-        return _back(step.journey_id, "steps")
-    try:
+
+    def explain(data: dict[str, Any]) -> str:
         journeys.explain_delay(
             actor=Actor.from_request(request),
             step=step,
-            reason=form.cleaned_data["late_reason"],
-            note=form.cleaned_data["note"],
-            expected_version=form.cleaned_data["version"],
+            reason=data["late_reason"],
+            note=data["note"],
+            expected_version=data["version"],
         )
-    except (ValidationError, ConcurrentEditError) as error:
-        report(request, error)
-    else:
-        messages.success(request, _("The reason for the delay is recorded."))
-    return _back(step.journey_id, "steps")
+        return _("The reason for the delay is recorded.")
+
+    return act(request, DelayForm(request.POST, prefix=f"d{step.pk}"), explain, _back(step.journey_id, "steps"))
 
 
 @require_POST
 def step_add(request: HttpRequest, pk: int) -> HttpResponse:
     found = _journey_for_change(request, pk)
-    form = AddStepForm(request.POST, prefix="add")
-    if not form.is_valid():
-        report_form(request, form)
-        return _back(pk, "steps")
-    try:
-        journeys.add_step(actor=Actor.from_request(request), journey=found, **form.cleaned_data)
-    except ValidationError as error:
-        report(request, error)
-    else:
-        messages.success(request, _("The step is added."))
-    return _back(pk, "steps")
+
+    def add(data: dict[str, Any]) -> str:
+        journeys.add_step(actor=Actor.from_request(request), journey=found, **data)
+        return _("The step is added.")
+
+    return act(request, AddStepForm(request.POST, prefix="add"), add, _back(pk, "steps"))
 
 
 @require_POST
@@ -294,22 +271,16 @@ def ask_psychologist(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def ask_tcso(request: HttpRequest, pk: int) -> HttpResponse:
     found = _journey_for_change(request, pk)
-    form = TcsoForm(request.POST, prefix="tcso")
-    if not form.is_valid():
-        report_form(request, form)
-        return _back(pk, "handovers")
-    try:
-        handover = handovers.ask_tcso(actor=Actor.from_request(request), journey=found, **form.cleaned_data)
-    except ValidationError as error:
-        report(request, error)
-    else:
+
+    def ask(data: dict[str, Any]) -> str:
+        handover = handovers.ask_tcso(actor=Actor.from_request(request), journey=found, **data)
         assert handover.help_request is not None
-        messages.success(
-            request,
-            _("Request № %(n)s is sent to %(tcso)s.")
-            % {"n": handover.help_request.pk, "tcso": handover.help_request.tcso},
-        )
-    return _back(pk, "handovers")
+        return _("Request № %(n)s is sent to %(tcso)s.") % {
+            "n": handover.help_request.pk,
+            "tcso": handover.help_request.tcso,
+        }
+
+    return act(request, TcsoForm(request.POST, prefix="tcso"), ask, _back(pk, "handovers"))
 
 
 @require_POST
@@ -345,23 +316,17 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     """A supervisor gives the patient another assistant (a leave, a caseload to even out), with the reason."""
     found = selectors.get_visible_journey(request.user, pk)
     require(request.user, "navigation.reassign", found)
-    form = ReassignForm(request.POST, exclude=found.assistant_id, prefix="re")
-    if not form.is_valid():
-        report_form(request, form)
-        return _back(pk, "assistant")
-    try:
+
+    def give(data: dict[str, Any]) -> str:
         moved = services.reassign(
             actor=Actor.from_request(request),
             journey=found,
-            assistant=form.cleaned_data["assistant"],
-            reason=form.cleaned_data["reason"],
-            expected_version=form.cleaned_data["version"],
+            assistant=data["assistant"],
+            reason=data["reason"],
+            expected_version=data["version"],
         )
-    except (ValidationError, ConcurrentEditError) as error:
-        report(request, error)
-    else:
         name = moved.assistant.get_full_name() or moved.assistant.get_username()
-        messages.success(
-            request, _("The patient is assigned to %(name)s; the calls not yet made go too.") % {"name": name}
-        )
-    return _back(pk, "assistant")
+        return _("The patient is assigned to %(name)s; the calls not yet made go too.") % {"name": name}
+
+    form = ReassignForm(request.POST, exclude=found.assistant_id, prefix="re")
+    return act(request, form, give, _back(pk, "assistant"))
