@@ -17,6 +17,7 @@ says by how many working days, and the assistant records why.
 import calendar as month_calendar
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -260,7 +261,7 @@ def move_stage(
         journey.refresh_from_db()
         planned: list[JourneyStep] = []
         if to == Stage.TREATMENT:
-            _finish_open(journey, Milestone.TREATMENT_START, began_on)
+            _finish_earliest(journey.pk, Milestone.TREATMENT_START, began_on)
         if to == Stage.CLOSED:
             _close_everything(actor, journey)
         else:
@@ -277,12 +278,19 @@ def move_stage(
     return journey
 
 
-def _finish_open(journey: Journey, milestone: str, done_on: datetime.date) -> None:
-    step = JourneyStep.objects.filter(journey=journey, milestone=milestone, status=OPEN).order_by("due_on").first()
+def _finish_earliest(journey_id: int, milestone: str, day: datetime.date, **extra: Any) -> JourneyStep | None:
+    """The journey's earliest open step of ``milestone`` (by due day, then as added) marked done on ``day``
+    (with ``extra`` fields); None when it has none open."""
+    step = (
+        JourneyStep.objects.filter(journey_id=journey_id, milestone=milestone, status=OPEN)
+        .order_by("due_on", "pk")
+        .first()
+    )
     if step is not None:
         JourneyStep.objects.filter(pk=step.pk, status=OPEN).update(
-            status=DONE, done_on=done_on, version=step.version + 1, updated_at=timezone.now()
+            status=DONE, done_on=day, version=step.version + 1, updated_at=timezone.now(), **extra
         )
+    return step
 
 
 def _close_everything(actor: Actor, journey: Journey) -> None:
@@ -456,20 +464,13 @@ def on_attended(appointment: Appointment, day: datetime.date) -> JourneyStep | N
     milestone = MILESTONE_OF_APPOINTMENT.get(appointment.kind)
     if milestone is None:
         return None
-    step = (
-        JourneyStep.objects.filter(journey=appointment.journey, milestone=milestone, status=OPEN)
-        .order_by("due_on", "pk")
-        .first()
-    )
+    step = _finish_earliest(appointment.journey_id, milestone, day, appointment=appointment)
     if step is None:
         if milestone == Milestone.ONCOLOGIST:
             Journey.objects.filter(pk=appointment.journey_id, oncologist_seen_on__isnull=True).update(
                 oncologist_seen_on=day
             )
         return None
-    JourneyStep.objects.filter(pk=step.pk, status=OPEN).update(
-        status=DONE, done_on=day, appointment=appointment, version=step.version + 1, updated_at=timezone.now()
-    )
     step.refresh_from_db()
     _after_done(step)
     return step
