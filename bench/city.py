@@ -153,7 +153,7 @@ def _drop(url: str) -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def _warm(url: str) -> None:
+def _warm(url: str) -> int:
     """Read the whole database once, so that the pages are timed as on a server that has been running (its
     files in the OS cache), not just after the generator wrote gigabytes past it: a citizen's rows read
     for the first time from disk cost a screen pop 100–200 ms."""
@@ -168,11 +168,10 @@ def _warm(url: str) -> None:
             ).fetchall()
             for (relation,) in relations:
                 conn.execute("SELECT pg_prewarm(%s::regclass, 'read')", (relation,))
-        return
+        return len(relations)
     path = Path(url.removeprefix("sqlite:///"))
     with path.open("rb") as database:
-        while database.read(1 << 24):
-            pass
+        return sum(len(chunk) for chunk in iter(lambda: database.read(1 << 24), b""))
 
 
 def run(name: str, url: str, size: int) -> dict[str, Any]:
@@ -198,7 +197,7 @@ def run(name: str, url: str, size: int) -> dict[str, Any]:
         stamp.write_text(json.dumps(earlier))
     print(json.dumps(earlier), flush=True)
     print(f"== city, {name}, {size:,}: reading the database into the OS cache, then timing the pages", flush=True)
-    _warm(url)
+    print(f"read {_warm(url):,} {'relations' if url.startswith('postgres') else 'bytes'}", flush=True)
     load_before = round(os.getloadavg()[0], 2)
     measured = _step(url, "measure", str(RUNS))
     measured["load"] = [load_before, round(os.getloadavg()[0], 2)]
