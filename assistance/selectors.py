@@ -304,17 +304,32 @@ def suggestions_for(help_request: HelpRequest, limit: int = 5) -> list[Suggestio
     return rank(help_request, workers, loads_today(workers), busy_windows(workers), failed)[:limit]
 
 
-def visible_requests(user: User) -> QuerySet[HelpRequest]:
-    """The "assistance.view_request" rule (assistance/rules.py) as a query: city-wide roles see all, a
-    dispatcher his TCSO's, a coordinator or personal assistant those of the citizens whose cards they may
-    open, everyone else none (field workers see their tasks on their own page)."""
+def _request_scope(user: User) -> tuple[str, int | None]:
+    """How the "assistance.view_request" rule (assistance/rules.py) scopes ``user``'s requests, the one
+    place both ``visible_requests`` and ``visible_tcso_ids`` read: ("city", None) for a city-wide role,
+    ("tcso", id) for a dispatcher with a TCSO, ("related", None) for a role that sees the requests of the
+    citizens whose cards it may open, ("none", None) for everyone else."""
     if citywide_request_roles.test(user):
-        return all_requests()
+        return "city", None
     own = own_organisation_id(user)
     if is_dispatcher.test(user) and own is not None:
-        return HelpRequest.objects.filter(tcso_id=own)
+        return "tcso", own
     if related_request_roles.test(user):
-        return HelpRequest.objects.filter(person__in=visible_people(user))
+        return "related", None
+    return "none", None
+
+
+def visible_requests(user: User) -> QuerySet[HelpRequest]:
+    """The "assistance.view_request" rule as a query: city-wide roles see all, a dispatcher his TCSO's, a
+    coordinator or personal assistant those of the citizens whose cards they may open, everyone else none
+    (field workers see their tasks on their own page)."""
+    match _request_scope(user):
+        case "city", _:
+            return all_requests()
+        case "tcso", int(own):
+            return HelpRequest.objects.filter(tcso_id=own)
+        case "related", _:
+            return HelpRequest.objects.filter(person__in=visible_people(user))
     return HelpRequest.objects.none()
 
 
@@ -322,13 +337,13 @@ def visible_tcso_ids(user: User) -> list[int] | None:
     """The TCSOs whose every request ``user`` sees, when that is how ``visible_requests`` scopes him: every
     TCSO for a city-wide role, his own for a dispatcher, none for a role that sees none; None for a role
     that sees requests citizen by citizen (what whole-TCSO tallies cannot count)."""
-    if citywide_request_roles.test(user):
-        return list(Organisation.objects.values_list("pk", flat=True))  # as all_requests() names them
-    own = own_organisation_id(user)
-    if is_dispatcher.test(user) and own is not None:
-        return [own]
-    if related_request_roles.test(user):
-        return None
+    match _request_scope(user):
+        case "city", _:
+            return list(Organisation.objects.values_list("pk", flat=True))  # as all_requests() names them
+        case "tcso", int(own):
+            return [own]
+        case "related", _:
+            return None
     return []
 
 
