@@ -88,7 +88,6 @@ def test_operator_registers_an_unknown_caller_and_takes_a_request_on_the_same_ca
 def test_slash_opens_the_search_from_a_page_without_a_search_box(page, live_server, login, operator, city):
     login(operator)
     page.goto(f"{live_server.url}/intake/callbacks")
-    page.add_script_tag(url=f"{live_server.url}/static/opora/keys.js")  # until base.html loads it
     page.keyboard.press("/")
     expect(page).to_have_url(re.compile(r"/people/$"))
     expect(page.locator("[data-search-box]")).to_be_focused()
