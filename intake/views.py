@@ -233,12 +233,11 @@ def saved_message(person: Person, interaction: Interaction) -> str:
     """The numbers to read out to the caller, and whose they are: the name in its dictionary form with
     initials ("Новикова А. Б."), never declined by a template."""
     numbers = sorted(r.pk for r in interaction.requests.all())
-    initials = " ".join(f"{part[0]}." for part in (person.given_name, person.patronymic) if part)
     return ngettext(
         "Request No. %(numbers)s saved — %(name)s",
         "Requests No. %(numbers)s saved — %(name)s",
         len(numbers),
-    ) % {"numbers": ", ".join(str(n) for n in numbers), "name": f"{person.surname} {initials}".strip()}
+    ) % {"numbers": ", ".join(str(n) for n in numbers), "name": person.short_name}
 
 
 def _call_note_initial(request: HttpRequest, person: Person, call: Interaction | None) -> dict[str, Any]:
@@ -331,7 +330,7 @@ def register_caller(request: HttpRequest) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, errors)
         else:
             messages.success(
-                request, _("%(name)s registered. Take the request on this call.") % {"name": person.short_name}
+                request, _("%(name)s registered — take the request on this call.") % {"name": person.short_name}
             )
             return redirect(call_url(phone, call_id, person=person.pk))
     return render(

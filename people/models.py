@@ -114,7 +114,9 @@ class Person(VersionedModel):
 
     @property
     def short_name(self) -> str:
-        initials = "".join(f"{p[0]}." for p in (self.given_name, self.patronymic) if p)
+        """The surname in its dictionary form with initials, as a Russian document writes them:
+        «Новикова А. Б.»."""
+        initials = " ".join(f"{p[0]}." for p in (self.given_name, self.patronymic) if p)
         return f"{self.surname} {initials}".strip()
 
     @property

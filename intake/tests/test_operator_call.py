@@ -54,6 +54,16 @@ def test_registering_the_caller_returns_to_the_same_call_with_the_citizen_select
     assert reverse("intake:person_call", args=[person.pk]) in page
 
 
+def test_the_new_citizen_is_named_with_spaced_initials_and_no_empty_birth_date(client: Any, town: Any):
+    """«Гражданин зарегистрирован: Новикова А. Б. — …», not «Новикова А.Б.. …»; the line under the name
+    leaves out the birth date the caller did not give instead of showing «— ·»."""
+    client.force_login(town.operator)
+    page = client.get(register(client).url).content.decode()
+    assert "Гражданин зарегистрирован: Новикова А. Б. — примите заявку в этом же звонке." in page
+    line = page.split('data-testid="caller-card"')[1].split('<p class="muted small">')[1].split("</p>")[0]
+    assert line == "г. Москва, ул. Липецкая, д. 7 · Бирюлёво Восточное"
+
+
 def test_the_caller_is_registered_with_district_phone_and_consent_evidenced_by_the_call(client: Any, town: Any):
     client.force_login(town.operator)
     register(client)
