@@ -149,6 +149,42 @@ def _day_window_start(rng: random.Random) -> datetime.datetime:
             return start
 
 
+def _begun_window_start(rng: random.Random) -> datetime.datetime:
+    """The start of a visit window that has already begun, for a task the worker is doing or has come back
+    from: an hour or two ago in the day, or yesterday afternoon while it is not yet 10:00."""
+    now = timezone.localtime()
+    start = (now - datetime.timedelta(hours=rng.randint(1, 2))).replace(minute=0, second=0, microsecond=0)
+    if not datetime.time(9) <= start.time() <= datetime.time(17):
+        yesterday = now.date() - datetime.timedelta(days=1)
+        start = timezone.make_aware(datetime.datetime.combine(yesterday, datetime.time(rng.randrange(14, 18))))
+    return start
+
+
+def _settle_begun(help_request: HelpRequest, rng: random.Random) -> None:
+    """Date a task whose window has begun as it would have happened: taken some hours before the window,
+    accepted and assigned before it, begun and (when it came back) reported within it."""
+    start = help_request.window_start
+    assert start is not None
+    created = timezone.localtime(start - datetime.timedelta(hours=rng.uniform(2, 20)))
+    if not 8 <= created.hour < 21:  # the call centre takes calls 08:00–21:00: the evening before, else
+        evening = created.date() - datetime.timedelta(days=1 if created.hour < 8 else 0)
+        created = timezone.make_aware(datetime.datetime.combine(evening, datetime.time(20, rng.randrange(60))))
+    transitions = list(help_request.transitions.order_by("at", "pk"))
+    moments: dict[str, datetime.datetime] = {
+        Status.NEW: created,
+        Status.ACCEPTED: created + (start - created) / 3,
+        Status.ASSIGNED: created + (start - created) * 2 / 3,
+        Status.IN_PROGRESS: start + datetime.timedelta(minutes=rng.randint(5, 40)),
+    }
+    last = created
+    for step in transitions:
+        at = moments.get(step.to_status, min(timezone.now(), last + datetime.timedelta(minutes=rng.randint(20, 50))))
+        Transition.objects.filter(pk=step.pk).update(at=at)
+        last = at
+    HelpRequest.objects.filter(pk=help_request.pk).update(created_at=created, status_changed_at=last)
+    Assignment.objects.filter(request=help_request).update(created_at=moments[Status.ASSIGNED])
+
+
 def _pick(rng: random.Random, weighted: Sequence[tuple[str, int]]) -> str:
     return rng.choices([s for s, _ in weighted], weights=[w for _, w in weighted])[0]
 
@@ -174,7 +210,11 @@ def seed_requests(*, users: dict[str, User], seed: int, city: int = 300) -> int:
             preferred = [users["worker"].worker, users["volunteer"].worker] if is_home else []
             for i, person in enumerate(people):
                 service = rng.choice(services)
-                start = _day_window_start(rng)
+                target = _pick(rng, HOME_OUTCOMES if is_home else CITY_OUTCOMES)
+                if is_home and i < 2:
+                    target = Status.ASSIGNED  # the demo worker and volunteer always have a task waiting
+                begun = is_home and target in (Status.IN_PROGRESS, Status.RETURNED)
+                start = _begun_window_start(rng) if begun else _day_window_start(rng)
                 help_request = create_request(
                     person=person,
                     actor=Actor.system(operator),
@@ -186,9 +226,6 @@ def seed_requests(*, users: dict[str, User], seed: int, city: int = 300) -> int:
                         window_end=start + datetime.timedelta(hours=3),
                     ),
                 )
-                target = _pick(rng, HOME_OUTCOMES if is_home else CITY_OUTCOMES)
-                if is_home and i < 2:
-                    target = Status.ASSIGNED  # the demo worker and volunteer always have a task waiting
                 live = target in (Status.ASSIGNED, Status.IN_PROGRESS)
                 worker: Worker | None
                 if preferred and (i < 2 or (live and i % 2 == 0)):
@@ -200,6 +237,8 @@ def seed_requests(*, users: dict[str, User], seed: int, city: int = 300) -> int:
                 _walk_to(help_request, target, by=supervisor, worker=worker, rng=rng)
                 if not (is_home and target in workflow.OPEN):
                     _backdate(help_request, rng, days=14)
+                elif help_request.status in (Status.IN_PROGRESS, Status.RETURNED):
+                    _settle_begun(help_request, rng)
                 _record_call(help_request, operator, rng)
                 made += 1
     return made

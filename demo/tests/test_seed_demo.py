@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Sum
+from django.utils import timezone
 
 from cases.models import DocumentRestoration
 from core.roles import Role
@@ -329,3 +330,42 @@ def test_demo_requests_fill_the_home_queue_and_follow_the_rules(city: None) -> N
     before = requests.count()
     seed(people=300)
     assert HelpRequest.objects.count() == before
+
+
+@pytest.mark.parametrize("clock", ["08:10", "13:30", "23:40"])
+def test_a_task_begun_or_brought_back_had_its_window_begin_first(town: Any, clock: str) -> None:
+    """A demo task the worker is doing, or came back from undone, has a day-time window that has begun, was
+    taken before it and moved in order: never «not done — nobody opened» at 08:37 for a visit due the day
+    after, whatever the hour the demo is seeded."""
+    import datetime
+    import random
+    import zoneinfo
+
+    import time_machine
+
+    from assistance.models import Status
+    from assistance.services import RequestInput, create_request
+    from core.actor import Actor
+    from demo.seed.requests import _begun_window_start, _settle_begun
+
+    hour, minute = map(int, clock.split(":"))
+    now = datetime.datetime(2026, 12, 7, hour, minute, tzinfo=zoneinfo.ZoneInfo("Europe/Moscow"))
+    rng = random.Random(7)
+    with time_machine.travel(now, tick=False):
+        for target in (Status.IN_PROGRESS, Status.RETURNED):
+            start = _begun_window_start(rng)
+            assert start < now and 9 <= start.astimezone(now.tzinfo).hour <= 17
+            data = RequestInput(
+                service_type=town.service, window_start=start, window_end=start + datetime.timedelta(hours=3)
+            )
+            help_request = create_request(person=town.person, data=data, actor=Actor(town.operator))
+            town.walk(help_request, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS)
+            if target == Status.RETURNED:
+                town.walk(help_request, Status.RETURNED)
+            _settle_begun(help_request, rng)
+            help_request.refresh_from_db()
+            moments = list(help_request.transitions.order_by("pk").values_list("at", flat=True))
+            assert moments == sorted(moments) and moments[0] == help_request.created_at < start
+            assert 8 <= timezone.localtime(help_request.created_at).hour < 21  # while the call centre works
+            assert moments[-1] <= now and help_request.status_changed_at == moments[-1]
+            assert help_request.transitions.get(to_status=Status.IN_PROGRESS).at >= start
