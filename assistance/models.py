@@ -89,8 +89,8 @@ class HelpRequest(VersionedModel):
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     details = models.TextField(_("what is needed"), blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
-    window_start = models.DateTimeField(_("from"), null=True, blank=True)
-    window_end = models.DateTimeField(_("until"), null=True, blank=True)
+    window_start = models.DateTimeField(_("time window from"), null=True, blank=True)
+    window_end = models.DateTimeField(_("time window until"), null=True, blank=True)
     night_visit = models.BooleanField(
         _("the citizen asks for a visit outside working hours"),
         default=False,

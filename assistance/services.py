@@ -235,6 +235,63 @@ def transition(
     return help_request
 
 
+# Requests whose visit may still be moved: not yet begun, or brought back undone.
+RESCHEDULABLE = (Status.NEW, Status.ACCEPTED, Status.ASSIGNED, Status.RETURNED)
+
+
+def reschedule(
+    *,
+    help_request: HelpRequest,
+    window_start: datetime.datetime,
+    window_end: datetime.datetime,
+    actor: Actor,
+    version: int,
+    night_visit: bool = False,
+    reason: str = "",
+) -> HelpRequest:
+    """Move the visit to a new time window agreed with the citizen (after a visit that could not be made,
+    or when the window first given falls at night): the request is due by the new window's end, and the
+    worker holding it sees the new time on his task. Of two dispatchers moving it at once, one wins."""
+    require(actor.user, "assistance.dispatch_request", help_request)
+    if help_request.status not in RESCHEDULABLE:
+        raise ValidationError(
+            {
+                "window_date": _("The visit of a request that is “%(current)s” cannot be moved.")
+                % {"current": help_request.get_status_display()}
+            }
+        )
+    if window_end <= window_start:
+        raise ValidationError({"window_to": _("The end of the time window must be after its start.")})
+    if window_end <= timezone.now():
+        raise ValidationError({"window_date": _("This time window has already passed.")})
+    reason = clean_text(reason).strip()
+    before = (help_request.window_start, help_request.window_end)
+    now = timezone.now()
+    values: dict[str, Any] = {
+        "window_start": window_start,
+        "window_end": window_end,
+        "night_visit": night_visit,
+        "due_at": HelpRequest.due_for(help_request.service_type, now, False, window_end),
+        "version": version + 1,
+        "updated_at": now,
+    }
+    with transaction.atomic():
+        if HelpRequest.objects.filter(pk=help_request.pk, version=version).update(**values) != 1:
+            current = HelpRequest.objects.filter(pk=help_request.pk).values_list("version", flat=True).first()
+            raise ConcurrentEditError(current_version=current)
+        for name, value in values.items():
+            setattr(help_request, name, value)
+        audit.record(
+            actor=actor,
+            action=Action.CHANGE,
+            obj=help_request,
+            person_id=help_request.person_id,
+            fields=["window_start", "window_end", "due_at"] + (["night_visit"] if night_visit else []),
+            details={"from": [moment.isoformat() if moment else None for moment in before], "reason": reason},
+        )
+    return help_request
+
+
 def _check_assignment(help_request: HelpRequest, assignee: Worker | None, actor: Actor) -> None:
     require(actor.user, "assistance.dispatch_request", help_request)
     if assignee is None:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("requests/<int:pk>/move/", views.request_move, name="request_move"),
     path("requests/<int:pk>/assign/", views.request_assign, name="request_assign"),
     path("requests/<int:pk>/reassign/", views.request_reassign, name="request_reassign"),
+    path("requests/<int:pk>/reschedule/", views.request_reschedule, name="request_reschedule"),
     path("requests/<int:pk>/transfer/", views.request_transfer, name="request_transfer"),
     # the field worker's phone pages
     path("my/", field_views.field_tasks, name="field_tasks"),

@@ -1,5 +1,6 @@
 """The dispatcher's pages: the TCSO's queue, a request with its history, assignment and transfer."""
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -8,11 +9,14 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from assistance import selectors, services, workflow
+from assistance.forms_dispatch import FIRST_HOUR, LAST_HOUR, RescheduleForm
 from assistance.models import HelpRequest, ServiceType, Status, Urgency
 from core.actor import Actor
 from core.exceptions import ConcurrentEditError, ValidationError
@@ -124,10 +128,24 @@ def _moves(user: User, help_request: HelpRequest, can_dispatch: bool) -> list[Mo
     return moves
 
 
+def _reschedule_initial(help_request: HelpRequest) -> dict[str, Any]:
+    """The window the "move the visit" form starts from: the agreed one while it is ahead, else its hours
+    tomorrow (10:00–13:00 when it had none in the day)."""
+    day, hours = timezone.localdate() + datetime.timedelta(days=1), (10, 13)
+    if help_request.window_start is not None and help_request.window_end is not None:
+        start, end = timezone.localtime(help_request.window_start), timezone.localtime(help_request.window_end)
+        if start.date() == end.date() and FIRST_HOUR <= start.hour < end.hour <= LAST_HOUR:
+            hours = (start.hour, end.hour)
+            if end > timezone.now():
+                day = start.date()
+    return {"window_date": day, "window_from": hours[0], "window_to": hours[1], "version": help_request.version}
+
+
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     help_request = _get_request(request, pk)
     user = _user(request)
     can_dispatch = user.has_perm("assistance.dispatch_request", help_request)
+    can_move_visit = can_dispatch and help_request.status in services.RESCHEDULABLE
     live = help_request.assignments.filter(outcome="").select_related("worker").first()
     context = {
         "r": help_request,
@@ -141,6 +159,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if help_request.status == Status.RETURNED
         else None,
         "can_dispatch": can_dispatch,
+        "reschedule": RescheduleForm(initial=_reschedule_initial(help_request)) if can_move_visit else None,
+        "window_passed": help_request.window_end is not None and help_request.window_end <= timezone.now(),
         "workers": selectors.field_workers(help_request.tcso_id)
         if can_dispatch and help_request.status in workflow.WITH_WORKER
         else [],
@@ -192,6 +212,41 @@ def request_move(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("Request № %(number)s: %(status)s.")
             % {"number": help_request.pk, "status": help_request.get_status_display()},
+        )
+    return _back(request, pk)
+
+
+@require_POST
+def request_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move the visit to a new window agreed with the citizen (journaled); the request is due by its end."""
+    help_request = _get_request(request, pk)
+    form = RescheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return _back(request, pk)
+    start, end = form.window()
+    try:
+        services.reschedule(
+            help_request=help_request,
+            window_start=start,
+            window_end=end,
+            night_visit=form.cleaned_data["night_visit"],
+            reason=form.cleaned_data["reason"],
+            actor=Actor.from_request(request),
+            version=form.cleaned_data["version"],
+        )
+    except (ConcurrentEditError, ValidationError, PermissionDenied) as exc:
+        _report(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Request № %(number)s: the visit is moved to %(day)s, %(start)s–%(end)s.")
+            % {
+                "number": help_request.pk,
+                "day": date_format(timezone.localtime(start), "d.m.Y"),
+                "start": date_format(timezone.localtime(start), "H:i"),
+                "end": date_format(timezone.localtime(end), "H:i"),
+            },
         )
     return _back(request, pk)
 

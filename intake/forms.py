@@ -9,6 +9,7 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assistance.forms_dispatch import VisitWindowForm
 from assistance.models import ServiceType, Urgency
 from assistance.services import RequestInput
 from core.validators import MAX_ID, fold_name, normalise_phone
@@ -18,9 +19,6 @@ from intake.services import NO_REQUEST_OUTCOMES, RowInput
 from people.forms import DateField, not_in_future
 from people.inputs import PersonInput, PhoneInput
 from people.models import Sex
-
-FIRST_HOUR, LAST_HOUR = 8, 22
-HOUR_CHOICES = [(h, f"{h:02d}:00") for h in range(FIRST_HOUR, LAST_HOUR + 1)]
 
 
 def default_window(now: datetime.datetime | None = None) -> tuple[datetime.date, int, int]:
@@ -32,8 +30,10 @@ def default_window(now: datetime.datetime | None = None) -> tuple[datetime.date,
     return local.date() + datetime.timedelta(days=1), 10, 18
 
 
-class RequestRowForm(forms.Form):
+class RequestRowForm(VisitWindowForm):
     """One request of the call."""
+
+    field_order = ["service_type", "details", "address", "window_date", "window_from", "window_to", "urgency"]
 
     service_type = forms.ModelChoiceField(
         label=_("service"),
@@ -48,34 +48,8 @@ class RequestRowForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     address = forms.CharField(label=_("address (confirm with the caller)"), required=False, max_length=300)
-    window_date = DateField(label=_("date"), error_messages={"required": _("Enter the date.")})
-    window_from = forms.TypedChoiceField(label=_("from"), choices=HOUR_CHOICES, coerce=int)
-    window_to = forms.TypedChoiceField(label=_("until"), choices=HOUR_CHOICES, coerce=int)
     urgency = forms.ChoiceField(label=_("urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
-    # Without it, a time window at night is left to the dispatcher to agree (assistance.selectors.night_window).
-    night_visit = forms.BooleanField(label=_("the citizen asks for a visit outside working hours"), required=False)
     confirm_duplicate = forms.BooleanField(label=_("create anyway"), required=False)
-
-    def clean_window_date(self) -> datetime.date:
-        value: datetime.date = self.cleaned_data["window_date"]
-        if value < timezone.localdate():
-            raise forms.ValidationError(_("The date cannot be in the past."), code="past")
-        return value
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("window_from"), data.get("window_to")
-        if start is not None and end is not None and end <= start:
-            self.add_error("window_to", _("The end of the time window must be after its start."))
-        return data
-
-    def window(self) -> tuple[datetime.datetime, datetime.datetime]:
-        data = self.cleaned_data
-        tz = timezone.get_current_timezone()
-        day: datetime.date = data["window_date"]
-        start = datetime.datetime.combine(day, datetime.time(data["window_from"]), tzinfo=tz)
-        end = datetime.datetime.combine(day, datetime.time(0), tzinfo=tz) + datetime.timedelta(hours=data["window_to"])
-        return start, end
 
     def to_row(self, person_address: str) -> RowInput:
         start, end = self.window()

@@ -23,7 +23,10 @@ class DateField(forms.DateField):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("input_formats", DATE_FORMATS)
-        kwargs.setdefault("error_messages", {"invalid": _("Enter a date as DD.MM.YYYY, e.g. 05.03.1944.")})
+        # The example of the format is kept when a form names its own messages (e.g. "required").
+        kwargs["error_messages"] = {"invalid": _("Enter a date as DD.MM.YYYY, e.g. 05.03.1944.")} | kwargs.get(
+            "error_messages", {}
+        )
         super().__init__(**kwargs)
 
 
