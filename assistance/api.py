@@ -56,6 +56,14 @@ class RequestCreateIn(Strict):
     )
 
 
+class WindowIn(Strict):
+    window_start: datetime.datetime = Field(description="ISO 8601; Moscow time if no offset.")
+    window_end: datetime.datetime = Field(description="ISO 8601; after window_start and not yet past.")
+    version: int = Field(ge=0, le=MAX_ID, description="The version of the request the change is based on.")
+    night_visit: bool = Field(default=False, description="The citizen asks for a visit outside working hours.")
+    reason: str = Field(default="", max_length=500, description="What was agreed with the citizen.")
+
+
 class TransitionIn(Strict):
     to: str = Field(
         description="accepted, assigned, in_progress, done, failed or cancelled.",
@@ -321,6 +329,38 @@ def transition_request(request: HttpRequest, request_id: int, payload: Transitio
             reason=payload.reason,
             assignee=assignee,
             money_spent=payload.money_spent,
+        )
+        return Answer(200, _reload(help_request.pk))
+
+    answer, replayed = run_idempotent(request, action)
+    return idempotent_answer(answer, replayed)
+
+
+@router.post(
+    "/requests/{request_id}/window",
+    response={200: RequestOut, 404: ErrorOut, 409: ConflictOut, **BODY_ERRORS, **ERRORS},
+    operation_id="reschedule_request",
+    summary="Move the visit to a new time window",
+    openapi_extra=IDEMPOTENCY_DOC,
+)
+def reschedule_request(request: HttpRequest, request_id: int, payload: WindowIn) -> HttpResponse:
+    """A new window agreed with the citizen, for a request not yet begun or brought back undone; the
+    request is due by its end. ``{"window_start": "2026-12-08T15:00", "window_end": "2026-12-08T18:00",
+    "version": 7}``."""
+    help_request = get_visible_request(request.user, request_id)  # type: ignore[arg-type]
+    start = _aware(payload.window_start, "window_start")
+    end = _aware(payload.window_end, "window_end")
+    assert start is not None and end is not None  # required by the schema
+
+    def action() -> Answer:
+        services.reschedule(
+            help_request=help_request,
+            window_start=start,
+            window_end=end,
+            night_visit=payload.night_visit,
+            reason=payload.reason,
+            actor=api_actor(request),
+            version=payload.version,
         )
         return Answer(200, _reload(help_request.pk))
 

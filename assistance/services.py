@@ -256,14 +256,14 @@ def reschedule(
     if help_request.status not in RESCHEDULABLE:
         raise ValidationError(
             {
-                "window_date": _("The visit of a request that is “%(current)s” cannot be moved.")
+                "status": _("The visit of a request that is “%(current)s” cannot be moved.")
                 % {"current": help_request.get_status_display()}
             }
         )
     if window_end <= window_start:
-        raise ValidationError({"window_to": _("The end of the time window must be after its start.")})
+        raise ValidationError({"window_end": _("The end of the time window must be after its start.")})
     if window_end <= timezone.now():
-        raise ValidationError({"window_date": _("This time window has already passed.")})
+        raise ValidationError({"window_end": _("This time window has already passed.")})
     reason = clean_text(reason).strip()
     before = (help_request.window_start, help_request.window_end)
     now = timezone.now()

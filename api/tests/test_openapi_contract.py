@@ -10,7 +10,8 @@ beside the others; issue 13: the psychological service's consultations with thei
 support groups and hotline calls, added beside them, nothing else changed; issue 14: the oncology
 programme's referrals, free slots and appointments, added beside them, nothing else changed; issue 15:
 a help request's ``night_visit``, the citizen's request for a visit outside working hours, added to its
-body and its answer). Paths,
+body and its answer; then ``POST /requests/{id}/window``, the visit moved to a new window agreed with the
+citizen, added beside the others, nothing else changed). Paths,
 parameters, request bodies, answers and component schemas must match.
 """
 

@@ -268,3 +268,40 @@ def test_done_through_the_api_needs_the_money_spent_when_the_service_handles_mon
     assert done.status_code == 200, done.json()
     assert done.json()["status"] == "done"
     assert Assignment.objects.get(request=req).money_spent == Decimal("350.50")
+
+
+# --- the visit moved -------------------------------------------------------------------------------
+def test_the_dispatcher_moves_the_visit_through_the_api(city: City, api_as: Any) -> None:
+    req = city.new_request(window_start=None)
+    dispatcher = api_as(city.dispatcher)
+    window = {"window_start": "2030-01-11T15:00", "window_end": "2030-01-11T18:00", "reason": "Договорились"}
+    response = dispatcher.post(f"{URL}/{req.pk}/window", {**window, "version": req.version})
+    assert response.status_code == 200, response.json()
+    data = response.json()
+    assert data["window_start"].startswith("2030-01-11T12:00") and data["window_end"].startswith("2030-01-11T15:00")
+    assert data["due_at"] == data["window_end"] and data["version"] == req.version + 1
+    stale = dispatcher.post(f"{URL}/{req.pk}/window", {**window, "version": req.version})
+    assert stale.status_code == 409 and stale.json()["current_version"] == req.version + 1
+    backwards = dispatcher.post(
+        f"{URL}/{req.pk}/window",
+        {"window_start": "2030-01-12T18:00", "window_end": "2030-01-12T15:00", "version": req.version + 1},
+    )
+    assert backwards.status_code == 422 and "window_end" in backwards.json()["errors"]
+    past = dispatcher.post(
+        f"{URL}/{req.pk}/window",
+        {"window_start": "2001-01-12T10:00", "window_end": "2001-01-12T12:00", "version": req.version + 1},
+    )
+    assert past.status_code == 422 and "window_end" in past.json()["errors"]
+    odd = dispatcher.post(f"{URL}/{req.pk}/window", {**window, "window_end": "99999-01-01", "version": 2})
+    assert odd.status_code == 422
+    req.refresh_from_db()
+    assert req.version == 2 and req.window_end is not None and req.window_end.year == 2030
+
+
+def test_another_tcsos_dispatcher_and_the_operator_may_not_move_the_visit(city: City, api_as: Any) -> None:
+    req = city.new_request()
+    window = {"window_start": "2030-01-11T15:00", "window_end": "2030-01-11T18:00", "version": req.version}
+    assert api_as(city.other_dispatcher).post(f"{URL}/{req.pk}/window", window).status_code == 404
+    assert api_as(city.operator).post(f"{URL}/{req.pk}/window", window).status_code == 403
+    req.refresh_from_db()
+    assert req.version == 1

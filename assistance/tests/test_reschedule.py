@@ -102,7 +102,7 @@ def test_a_window_that_has_already_passed_today_is_refused(town):
     with pytest.raises(ValidationError) as refused:
         reschedule(help_request=req, window_start=start, window_end=start + datetime.timedelta(hours=1),
                    actor=Actor(town.dispatcher), version=req.version)  # fmt: skip
-    assert "window_date" in refused.value.message_dict
+    assert "window_end" in refused.value.message_dict
 
 
 def test_of_two_dispatchers_moving_the_visit_at_once_one_wins(town):
