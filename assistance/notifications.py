@@ -1,5 +1,5 @@
-"""SMS to the citizen when their request is accepted, assigned, done, closed as not done or cancelled
-(transactional outbox)."""
+"""SMS to the citizen when their request is accepted, assigned, done, closed as not done or cancelled,
+and when its visit is moved (transactional outbox)."""
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -86,4 +86,34 @@ def request_moved(help_request: HelpRequest, status: str, worker: Worker | None 
         person_id=help_request.person_id,
         related=help_request,
         dedup_key=f"request:{help_request.pk}:{status}{suffix}",
+    )
+
+
+def visit_moved(help_request: HelpRequest) -> None:
+    """Queue the SMS that confirms the new visit window agreed with the citizen, if they have a mobile
+    phone. Runs inside the change's transaction; one per version of the request."""
+    phone = _mobile(help_request)
+    if phone is None or help_request.window_start is None or help_request.window_end is None:
+        return
+    start, end = timezone.localtime(help_request.window_start), timezone.localtime(help_request.window_end)
+    language = (
+        help_request.person.preferred_language if help_request.person.preferred_language in ("ru", "en") else "ru"
+    )
+    with translation.override(language):
+        body = _(
+            "Request № %(number)s: the visit is moved to %(day)s between %(start)s and %(end)s. Call centre: %(phone)s."
+        ) % {
+            "number": help_request.pk,
+            "day": start.strftime("%d.%m"),
+            "start": start.strftime("%H:%M"),
+            "end": end.strftime("%H:%M"),
+            "phone": CALL_CENTRE,
+        }
+    notify.send(
+        channel="sms",
+        recipient=phone,
+        body=body,
+        person_id=help_request.person_id,
+        related=help_request,
+        dedup_key=f"request:{help_request.pk}:window:{help_request.version}",
     )

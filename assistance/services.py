@@ -289,6 +289,7 @@ def reschedule(
             fields=["window_start", "window_end", "due_at"] + (["night_visit"] if night_visit else []),
             details={"from": [moment.isoformat() if moment else None for moment in before], "reason": reason},
         )
+        notifications.visit_moved(help_request)
     return help_request
 
 

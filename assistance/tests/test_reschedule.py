@@ -13,6 +13,8 @@ from assistance.services import reschedule, transition
 from audit.models import Action, AuditEvent
 from core.actor import Actor
 from core.exceptions import ConcurrentEditError, ValidationError
+from notify.models import OutboxMessage
+from people.tests.factories import PhoneFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +147,16 @@ def test_a_night_window_is_moved_into_the_day_and_is_no_longer_flagged(client, t
     _post(client, req, window_date=(timezone.localdate() + datetime.timedelta(days=1)).strftime("%d.%m.%Y"))
     page = client.get(reverse("assistance:request", args=[req.pk]))
     assert not page.context["night_window"]
+
+
+def test_the_citizen_gets_an_sms_with_the_new_time_once(town):
+    PhoneFactory(person=town.person, number="+79161112233", kind="mobile")
+    req = _returned(town)
+    before = OutboxMessage.objects.count()
+    reschedule(help_request=req, window_start=_at(15, 1), window_end=_at(18, 1), actor=Actor(town.dispatcher),
+               version=req.version)  # fmt: skip
+    assert OutboxMessage.objects.count() == before + 1
+    sms = OutboxMessage.objects.order_by("-pk").first()
+    assert sms is not None and sms.recipient == "+79161112233"
+    day = _at(15, 1).strftime("%d.%m")
+    assert f"Заявка № {req.pk}: визит перенесён на {day} с 15:00 до 18:00." in sms.body
