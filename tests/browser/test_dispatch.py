@@ -81,3 +81,45 @@ def test_a_failed_request_comes_back_and_is_assigned_again(page, live_server, lo
     page.get_by_test_id("sort-assignee").click()
     expect(page.locator(f"tr[data-request='{req.pk}']")).to_contain_text(town.worker.surname)
     assert not csp_violations
+
+
+def test_a_visit_missed_yesterday_is_moved_to_tomorrow_and_assigned_again(
+    page, live_server, login, town, csp_violations
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from assistance.services import accept_and_assign, transition
+
+    def at(hour: int, days: int) -> datetime.datetime:
+        day = timezone.localdate() + datetime.timedelta(days=days)
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+    req = town.new_request(details="Повесить шторы", window_start=at(10, -1), window_end=at(13, -1))
+    accept_and_assign(help_request=req, assignee=town.volunteer, actor=Actor(town.dispatcher), version=req.version)
+    transition(help_request=req, to=Status.FAILED, actor=Actor(town.volunteer_user), version=req.version,
+               reason="Не открыли дверь")  # fmt: skip
+    town.dispatcher.set_password(PASSWORD)
+    town.dispatcher.save()
+
+    login(town.dispatcher)
+    page.goto(f"{live_server.url}/assistance/requests/{req.pk}/")
+    # The agreed time has passed: the page says so and opens the form to move the visit.
+    expect(page.get_by_test_id("window-passed")).to_be_visible()
+    move = page.get_by_test_id("reschedule")
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).strftime("%d.%m.%Y")
+    expect(move.get_by_label("Дата")).to_have_value(tomorrow)
+    move.locator("select[name=window_from]").select_option("15")
+    move.locator("select[name=window_to]").select_option("18")
+    move.get_by_label("Что согласовано с гражданином").fill("Будет дома после 15:00")
+    move.get_by_role("button", name="Перенести визит").click()
+    expect(page.locator(".message-success")).to_contain_text(f"визит перенесён на {tomorrow}, 15:00–18:00")
+    expect(page.locator("dl.facts")).to_contain_text(f"{tomorrow} 15:00 – 18:00")
+    expect(page.get_by_test_id("window-passed")).to_have_count(0)
+
+    page.get_by_test_id("suggestions").locator("tr", has_text=town.worker.full_name).get_by_role("button").click()
+    expect(page.get_by_test_id("request-status")).to_have_text("назначена")
+    req.refresh_from_db()
+    assert (req.status, req.window_start, req.due_at) == (Status.ASSIGNED, at(15, 1), at(18, 1))
+    assert not csp_violations
