@@ -1,6 +1,8 @@
 """SMS to the citizen when their request is accepted, assigned, done, closed as not done or cancelled,
 and when its visit is moved (transactional outbox)."""
 
+from collections.abc import Callable
+
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -19,6 +21,14 @@ def _mobile(help_request: HelpRequest) -> str | None:
     return mobile
 
 
+def _window(help_request: HelpRequest) -> dict[str, str] | None:
+    """The visit window's day and hours, Moscow time, as an SMS writes them; None without a window."""
+    if help_request.window_start is None or help_request.window_end is None:
+        return None
+    start, end = timezone.localtime(help_request.window_start), timezone.localtime(help_request.window_end)
+    return {"day": start.strftime("%d.%m"), "start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")}
+
+
 def _text(help_request: HelpRequest, status: str, worker: Worker | None) -> str:
     number, service = help_request.pk, help_request.service_type.name
     if status == Status.ACCEPTED:
@@ -28,15 +38,8 @@ def _text(help_request: HelpRequest, status: str, worker: Worker | None) -> str:
             "tcso": help_request.tcso,
         }
     if status == Status.ASSIGNED:
-        window = ""
-        if help_request.window_start and help_request.window_end:
-            start = timezone.localtime(help_request.window_start)
-            end = timezone.localtime(help_request.window_end)
-            window = " " + _("on %(day)s between %(start)s and %(end)s") % {
-                "day": start.strftime("%d.%m"),
-                "start": start.strftime("%H:%M"),
-                "end": end.strftime("%H:%M"),
-            }
+        parts = _window(help_request)
+        window = " " + _("on %(day)s between %(start)s and %(end)s") % parts if parts else ""
         name = worker.given_name if worker else ""
         return _("Request № %(number)s: %(name)s will come to help%(window)s.") % {
             "number": number,
@@ -63,13 +66,8 @@ def _text(help_request: HelpRequest, status: str, worker: Worker | None) -> str:
     }
 
 
-def request_moved(help_request: HelpRequest, status: str, worker: Worker | None = None) -> None:
-    """Queue the SMS for this move, if it is one citizens hear about and they have a mobile phone.
-
-    Runs inside the move's transaction; the dedup key keeps a repeated move from texting twice.
-    """
-    if status not in NOTIFIED:
-        return
+def _text_citizen(help_request: HelpRequest, dedup_key: str, compose: Callable[[], str]) -> None:
+    """Queue ``compose()``, written in the citizen's language, for their mobile phone if they have one."""
     phone = _mobile(help_request)
     if phone is None:
         return
@@ -77,43 +75,44 @@ def request_moved(help_request: HelpRequest, status: str, worker: Worker | None 
         help_request.person.preferred_language if help_request.person.preferred_language in ("ru", "en") else "ru"
     )
     with translation.override(language):
-        body = _text(help_request, status, worker)
-    suffix = f":{worker.pk}" if worker else ""
+        body = compose()
     notify.send(
         channel="sms",
         recipient=phone,
         body=body,
         person_id=help_request.person_id,
         related=help_request,
-        dedup_key=f"request:{help_request.pk}:{status}{suffix}",
+        dedup_key=dedup_key,
+    )
+
+
+def request_moved(help_request: HelpRequest, status: str, worker: Worker | None = None) -> None:
+    """Queue the SMS for this move, if it is one citizens hear about and they have a mobile phone.
+
+    Runs inside the move's transaction; the dedup key keeps a repeated move from texting twice.
+    """
+    if status not in NOTIFIED:
+        return
+    suffix = f":{worker.pk}" if worker else ""
+    _text_citizen(
+        help_request, f"request:{help_request.pk}:{status}{suffix}", lambda: _text(help_request, status, worker)
     )
 
 
 def visit_moved(help_request: HelpRequest) -> None:
     """Queue the SMS that confirms the new visit window agreed with the citizen, if they have a mobile
     phone. Runs inside the change's transaction; one per version of the request."""
-    phone = _mobile(help_request)
-    if phone is None or help_request.window_start is None or help_request.window_end is None:
+    window = _window(help_request)
+    if window is None:
         return
-    start, end = timezone.localtime(help_request.window_start), timezone.localtime(help_request.window_end)
-    language = (
-        help_request.person.preferred_language if help_request.person.preferred_language in ("ru", "en") else "ru"
-    )
-    with translation.override(language):
-        body = _(
-            "Request № %(number)s: the visit is moved to %(day)s between %(start)s and %(end)s. Call centre: %(phone)s."
-        ) % {
-            "number": help_request.pk,
-            "day": start.strftime("%d.%m"),
-            "start": start.strftime("%H:%M"),
-            "end": end.strftime("%H:%M"),
-            "phone": CALL_CENTRE,
-        }
-    notify.send(
-        channel="sms",
-        recipient=phone,
-        body=body,
-        person_id=help_request.person_id,
-        related=help_request,
-        dedup_key=f"request:{help_request.pk}:window:{help_request.version}",
+    _text_citizen(
+        help_request,
+        f"request:{help_request.pk}:window:{help_request.version}",
+        lambda: (
+            _(
+                "Request № %(number)s: the visit is moved to %(day)s between %(start)s and %(end)s."
+                " Call centre: %(phone)s."
+            )
+            % {"number": help_request.pk, "phone": CALL_CENTRE, **window}
+        ),
     )

@@ -1,6 +1,7 @@
 """The dispatcher's pages: the TCSO's queue, a request with its history, assignment and transfer."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,26 +195,36 @@ def _report(request: HttpRequest, exc: Exception) -> None:
         messages.error(request, _("You do not have permission to do this."))
 
 
+def _act(request: HttpRequest, pk: int, do: Callable[[], object], said: Callable[[], str]) -> HttpResponse:
+    """Run a service call of the request page: its refusal (stale version, bad input, no permission) as an
+    error message, else ``said()`` as the success message; back to where the form was."""
+    try:
+        do()
+    except (ConcurrentEditError, ValidationError, PermissionDenied) as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, said())
+    return _back(request, pk)
+
+
 @require_POST
 def request_move(request: HttpRequest, pk: int) -> HttpResponse:
     help_request = _get_request(request, pk)
-    try:
-        services.transition(
+    return _act(
+        request,
+        pk,
+        lambda: services.transition(
             help_request=help_request,
             to=request.POST.get("to", ""),
             actor=Actor.from_request(request),
             version=_int(request.POST.get("version")) or 0,
             reason=request.POST.get("reason", ""),
-        )
-    except (ConcurrentEditError, ValidationError, PermissionDenied) as exc:
-        _report(request, exc)
-    else:
-        messages.success(
-            request,
+        ),
+        lambda: (
             _("Request № %(number)s: %(status)s.")
-            % {"number": help_request.pk, "status": help_request.get_status_display()},
-        )
-    return _back(request, pk)
+            % {"number": help_request.pk, "status": help_request.get_status_display()}
+        ),
+    )
 
 
 @require_POST
@@ -224,9 +235,11 @@ def request_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return _back(request, pk)
-    start, end = form.window()
-    try:
-        services.reschedule(
+    start, end = (timezone.localtime(moment) for moment in form.window())
+    return _act(
+        request,
+        pk,
+        lambda: services.reschedule(
             help_request=help_request,
             window_start=start,
             window_end=end,
@@ -234,41 +247,34 @@ def request_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
             reason=form.cleaned_data["reason"],
             actor=Actor.from_request(request),
             version=form.cleaned_data["version"],
-        )
-    except (ConcurrentEditError, ValidationError, PermissionDenied) as exc:
-        _report(request, exc)
-    else:
-        messages.success(
-            request,
+        ),
+        lambda: (
             _("Request № %(number)s: the visit is moved to %(day)s, %(start)s–%(end)s.")
             % {
                 "number": help_request.pk,
-                "day": date_format(timezone.localtime(start), "d.m.Y"),
-                "start": date_format(timezone.localtime(start), "H:i"),
-                "end": date_format(timezone.localtime(end), "H:i"),
-            },
-        )
-    return _back(request, pk)
+                "day": date_format(start, "d.m.Y"),
+                "start": date_format(start, "H:i"),
+                "end": date_format(end, "H:i"),
+            }
+        ),
+    )
 
 
 @require_POST
 def request_assign(request: HttpRequest, pk: int) -> HttpResponse:
     help_request = _get_request(request, pk)
     worker = Worker.objects.filter(pk=_int(request.POST.get("worker")) or 0).first()
-    try:
-        services.accept_and_assign(
+    return _act(
+        request,
+        pk,
+        lambda: services.accept_and_assign(
             help_request=help_request,
             assignee=worker,
             actor=Actor.from_request(request),
             version=_int(request.POST.get("version")) or 0,
-        )
-    except (ConcurrentEditError, ValidationError, PermissionDenied) as exc:
-        _report(request, exc)
-    else:
-        messages.success(
-            request, _("Request № %(number)s assigned to %(worker)s.") % {"number": help_request.pk, "worker": worker}
-        )
-    return _back(request, pk)
+        ),
+        lambda: _("Request № %(number)s assigned to %(worker)s.") % {"number": help_request.pk, "worker": worker},
+    )
 
 
 @require_POST
@@ -276,22 +282,18 @@ def request_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     """Give the request to another worker, with a reason: the old assignment is withdrawn (journaled)."""
     help_request = _get_request(request, pk)
     worker = Worker.objects.filter(pk=_int(request.POST.get("worker")) or 0).first()
-    try:
-        services.reassign(
+    return _act(
+        request,
+        pk,
+        lambda: services.reassign(
             help_request=help_request,
             assignee=worker,
             actor=Actor.from_request(request),
             version=_int(request.POST.get("version")) or 0,
             reason=request.POST.get("reason", ""),
-        )
-    except (ConcurrentEditError, ValidationError, PermissionDenied) as exc:
-        _report(request, exc)
-    else:
-        messages.success(
-            request,
-            _("Request № %(number)s reassigned to %(worker)s.") % {"number": help_request.pk, "worker": worker},
-        )
-    return _back(request, pk)
+        ),
+        lambda: _("Request № %(number)s reassigned to %(worker)s.") % {"number": help_request.pk, "worker": worker},
+    )
 
 
 @require_POST
