@@ -228,6 +228,32 @@ class Transition(models.Model):
         return f"{self.request_id}: {self.from_status} → {self.to_status}"
 
 
+class VisitMove(models.Model):
+    """The visit moved to a new time window agreed with the citizen (services.reschedule): shown in the
+    request's history beside its status changes."""
+
+    request = models.ForeignKey(
+        HelpRequest, on_delete=models.CASCADE, related_name="visit_moves", verbose_name=_("help request")
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("changed by")
+    )
+    from_start = models.DateTimeField(_("previous time window from"), null=True, blank=True)
+    from_end = models.DateTimeField(_("previous time window until"), null=True, blank=True)
+    to_start = models.DateTimeField(_("time window from"))
+    to_end = models.DateTimeField(_("time window until"))
+    reason = models.CharField(_("what was agreed with the citizen"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("visit moved")
+        verbose_name_plural = _("visits moved")
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.to_start:%d.%m.%Y %H:%M}"
+
+
 class Assignment(TimeStampedModel):
     """The work on a request by one social worker or volunteer (FHIR Task)."""
 

@@ -14,7 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistance import notifications, reference, selectors, signals, tallies, workflow
-from assistance.models import Assignment, HelpRequest, IntakeChannel, ServiceType, Status, Transition, Urgency
+from assistance.models import (
+    Assignment,
+    HelpRequest,
+    IntakeChannel,
+    ServiceType,
+    Status,
+    Transition,
+    Urgency,
+    VisitMove,
+)
 from audit import services as audit
 from audit.models import Action
 from core.actor import Actor
@@ -281,6 +290,16 @@ def reschedule(
             raise ConcurrentEditError(current_version=current)
         for name, value in values.items():
             setattr(help_request, name, value)
+        VisitMove.objects.create(
+            request=help_request,
+            at=now,
+            by=actor.user,
+            from_start=before[0],
+            from_end=before[1],
+            to_start=window_start,
+            to_end=window_end,
+            reason=reason,
+        )
         audit.record(
             actor=actor,
             action=Action.CHANGE,

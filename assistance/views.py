@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from assistance import selectors, services, workflow
 from assistance.forms_dispatch import FIRST_HOUR, LAST_HOUR, RescheduleForm
-from assistance.models import HelpRequest, ServiceType, Status, Urgency
+from assistance.models import HelpRequest, ServiceType, Status, Transition, Urgency, VisitMove
 from core.actor import Actor
 from core.exceptions import ConcurrentEditError, ValidationError
 from core.permissions import require
@@ -142,6 +142,12 @@ def _reschedule_initial(help_request: HelpRequest) -> dict[str, Any]:
     return {"window_date": day, "window_from": hours[0], "window_to": hours[1], "version": help_request.version}
 
 
+def _history(help_request: HelpRequest) -> list[Transition | VisitMove]:
+    steps: list[Transition | VisitMove] = [*help_request.transitions.select_related("by")]
+    steps += help_request.visit_moves.select_related("by")
+    return sorted(steps, key=lambda step: step.at)
+
+
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     help_request = _get_request(request, pk)
     user = _user(request)
@@ -150,7 +156,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     live = help_request.assignments.filter(outcome="").select_related("worker").first()
     context = {
         "r": help_request,
-        "transitions": help_request.transitions.select_related("by"),
+        # Status changes and visits moved, in the order they happened.
+        "history": _history(help_request),
         "assignments": help_request.assignments.select_related("worker"),
         "moves": _moves(user, help_request, can_dispatch),
         "live": live,

@@ -57,6 +57,13 @@ def test_the_dispatcher_moves_a_returned_visit_and_it_is_due_by_the_new_end(clie
     assert event.actor_username == town.dispatcher.username
     assert event.details["reason"] == "Договорились по телефону"
     assert datetime.datetime.fromisoformat(event.details["from"][0]) == _at(10, -1)
+    # The request's history says it beside the status changes, in the order they happened.
+    history = list(response.context["history"])
+    assert [getattr(row, "to_status", "moved") for row in history][-2:] == [Status.RETURNED, "moved"]
+    moved = history[-1]
+    assert (moved.from_start, moved.to_start, moved.to_end) == (_at(10, -1), _at(15, 1), _at(18, 1))
+    assert moved.by == town.dispatcher and moved.reason == "Договорились по телефону"
+    assert f"визит перенесён на {tomorrow}, 15:00–18:00" in response.content.decode().split('data-testid="history"')[1]
     # Then assigned again: the worker's task carries the new time.
     transition(help_request=req, to=Status.ASSIGNED, actor=Actor(town.dispatcher), version=req.version,
                assignee=town.worker)  # fmt: skip

@@ -117,6 +117,8 @@ def test_a_visit_missed_yesterday_is_moved_to_tomorrow_and_assigned_again(
     expect(page.locator(".message-success")).to_contain_text(f"визит перенесён на {tomorrow}, 15:00–18:00")
     expect(page.locator("dl.facts")).to_contain_text(f"{tomorrow} 15:00 – 18:00")
     expect(page.get_by_test_id("window-passed")).to_have_count(0)
+    expect(page.get_by_test_id("history")).to_contain_text(f"визит перенесён на {tomorrow}, 15:00–18:00")
+    expect(page.get_by_test_id("history")).to_contain_text("Будет дома после 15:00")
 
     page.get_by_test_id("suggestions").locator("tr", has_text=town.worker.full_name).get_by_role("button").click()
     expect(page.get_by_test_id("request-status")).to_have_text("назначена")
