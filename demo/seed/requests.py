@@ -161,19 +161,25 @@ def _begun_window_start(rng: random.Random) -> datetime.datetime:
 
 
 def _settle_begun(help_request: HelpRequest, rng: random.Random) -> None:
-    """Date a task whose window has begun as it would have happened: taken some hours before the window,
-    accepted and assigned before it, begun and (when it came back) reported within it."""
+    """Date a task whose window has begun as it would have happened: taken some hours before the window
+    while the call centre works, accepted and assigned in the TCSO's day before it, begun and (when it came
+    back) reported within it."""
     start = help_request.window_start
     assert start is not None
     created = timezone.localtime(start - datetime.timedelta(hours=rng.uniform(2, 20)))
     if not 8 <= created.hour < 21:  # the call centre takes calls 08:00–21:00: the evening before, else
         evening = created.date() - datetime.timedelta(days=1 if created.hour < 8 else 0)
         created = timezone.make_aware(datetime.datetime.combine(evening, datetime.time(20, rng.randrange(60))))
+    # The TCSO accepts it within the hour, or at 08:00 the next morning when it came in the evening.
+    accepted = timezone.localtime(created + datetime.timedelta(minutes=rng.randint(10, 40)))
+    if accepted.hour >= 20:
+        morning = accepted.date() + datetime.timedelta(days=1)
+        accepted = timezone.make_aware(datetime.datetime.combine(morning, datetime.time(8, rng.randrange(20))))
     transitions = list(help_request.transitions.order_by("at", "pk"))
     moments: dict[str, datetime.datetime] = {
         Status.NEW: created,
-        Status.ACCEPTED: created + (start - created) / 3,
-        Status.ASSIGNED: created + (start - created) * 2 / 3,
+        Status.ACCEPTED: accepted,
+        Status.ASSIGNED: accepted + datetime.timedelta(minutes=rng.randint(5, 15)),
         Status.IN_PROGRESS: start + datetime.timedelta(minutes=rng.randint(5, 40)),
     }
     last = created

@@ -352,7 +352,7 @@ def test_a_task_begun_or_brought_back_had_its_window_begin_first(town: Any, cloc
     now = datetime.datetime(2026, 12, 7, hour, minute, tzinfo=zoneinfo.ZoneInfo("Europe/Moscow"))
     rng = random.Random(7)
     with time_machine.travel(now, tick=False):
-        for target in (Status.IN_PROGRESS, Status.RETURNED):
+        for target in [Status.IN_PROGRESS, Status.RETURNED] * 10:  # the random hours cover each case
             start = _begun_window_start(rng)
             assert start < now and 9 <= start.astimezone(now.tzinfo).hour <= 17
             data = RequestInput(
@@ -367,5 +367,7 @@ def test_a_task_begun_or_brought_back_had_its_window_begin_first(town: Any, cloc
             moments = list(help_request.transitions.order_by("pk").values_list("at", flat=True))
             assert moments == sorted(moments) and moments[0] == help_request.created_at < start
             assert 8 <= timezone.localtime(help_request.created_at).hour < 21  # while the call centre works
+            for step in help_request.transitions.filter(to_status__in=[Status.ACCEPTED, Status.ASSIGNED]):
+                assert 8 <= timezone.localtime(step.at).hour < 21  # in the TCSO's day
             assert moments[-1] <= now and help_request.status_changed_at == moments[-1]
             assert help_request.transitions.get(to_status=Status.IN_PROGRESS).at >= start
