@@ -16,11 +16,16 @@ what=${1:-test}
 chromium=${OPORA_CHROMIUM:-/usr/bin/chromium}  # the same variable tests/browser/conftest.py reads
 font=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf  # cases/printing.py: FONT_DIR
 
+# The linker's cache, read whole into a variable: piping `ldconfig -p` into `grep -q` under pipefail
+# fails now and then with a library that is there (grep stops at the first match, ldconfig dies of
+# SIGPIPE, the pipeline reports 141); CI once refused to run the tests for it.
+libraries=""
 has_library() {
-  { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q "$1"
+  grep -qF "$1" <<<"$libraries"
 }
 
 missing() {
+  libraries=$(ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null)
   has_library libpango-1.0.so.0 || echo libpango-1.0-0
   has_library libpangoft2-1.0.so.0 || echo libpangoft2-1.0-0
   has_library libharfbuzz-subset.so.0 || echo libharfbuzz-subset0
