@@ -29,6 +29,7 @@ from audit.models import Action
 from core.actor import Actor
 from core.exceptions import ConcurrentEditError, ValidationError
 from core.permissions import require
+from core.services import save_versioned
 from core.validators import clean_text
 from directory.models import Organisation, Worker
 from people.models import Person
@@ -271,25 +272,19 @@ def reschedule(
         )
     if window_end <= window_start:
         raise ValidationError({"window_end": _("The end of the time window must be after its start.")})
-    if window_end <= timezone.now():
+    now = timezone.now()
+    if window_end <= now:
         raise ValidationError({"window_end": _("This time window has already passed.")})
     reason = clean_text(reason).strip()
     before = (help_request.window_start, help_request.window_end)
-    now = timezone.now()
-    values: dict[str, Any] = {
-        "window_start": window_start,
-        "window_end": window_end,
-        "night_visit": night_visit,
-        "due_at": HelpRequest.due_for(help_request.service_type, now, False, window_end),
-        "version": version + 1,
-        "updated_at": now,
-    }
+    help_request.window_start, help_request.window_end, help_request.night_visit = window_start, window_end, night_visit
+    help_request.due_at = HelpRequest.due_for(
+        help_request.service_type, now, help_request.urgency == Urgency.URGENT, window_end
+    )
     with transaction.atomic():
-        if HelpRequest.objects.filter(pk=help_request.pk, version=version).update(**values) != 1:
-            current = HelpRequest.objects.filter(pk=help_request.pk).values_list("version", flat=True).first()
-            raise ConcurrentEditError(current_version=current)
-        for name, value in values.items():
-            setattr(help_request, name, value)
+        save_versioned(
+            help_request, expected_version=version, fields=["window_start", "window_end", "night_visit", "due_at"]
+        )
         VisitMove.objects.create(
             request=help_request,
             at=now,
